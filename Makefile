@@ -1,0 +1,64 @@
+# gradlens: `make` builds dist/ (SIMD and baseline wasm), `make test` runs every
+# test, `make demo` serves the demo, `make bench` measures. Each target installs
+# what it needs first (scripts/install-deps.sh), so they work on a fresh
+# Debian/Ubuntu machine.
+
+EMCC ?= NODE_PATH=/usr/share/nodejs emcc
+CC ?= gcc
+PORT ?= 8000
+PYTHON_TORCH ?= /usr/bin/python3
+
+ENGINE_SRCS = src/status.c src/arena.c src/pb.c src/onnx.c src/graph_build.c src/graph_fold.c src/plan.c \
+              src/exec.c src/model.c src/saliency.c src/fool.c src/visualize.c src/rng.c src/blur.c \
+              src/ops/window.c src/ops/conv.c src/ops/batchnorm.c src/ops/activation.c src/ops/pool.c \
+              src/ops/gemm.c src/ops/add.c src/ops/concat.c src/ops/shape.c src/ops/registry.c
+include mk/kernels.mk
+HEADERS = $(wildcard src/*.h)
+
+# Standalone wasm instantiated by our own JS (js/wasm.js): no Emscripten glue,
+# so the same module loads in Node, browsers and workers. Imports: the progress
+# callback and the memory-growth notification.
+WASM_FLAGS = -O3 -DNDEBUG -sSTANDALONE_WASM --no-entry -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB \
+             -sINITIAL_MEMORY=16MB -sERROR_ON_UNDEFINED_SYMBOLS=0 -sWARN_ON_UNDEFINED_SYMBOLS=0 \
+             -sEXPORTED_FUNCTIONS=_glw_malloc,_glw_free_buffer
+
+.PHONY: all deps test test-native test-js demo bench fixtures clean
+
+all: dist/gradlens-simd.wasm dist/gradlens.wasm
+
+deps:
+	@scripts/install-deps.sh
+
+dist/gradlens-simd.wasm: $(ENGINE_SRCS) $(KERNEL_SRCS) src/wasm_api.c $(HEADERS) src/ops/*.c | deps
+	@mkdir -p dist
+	$(EMCC) $(WASM_FLAGS) -msimd128 $(ENGINE_SRCS) $(KERNEL_SRCS) src/wasm_api.c -o $@
+
+dist/gradlens.wasm: $(ENGINE_SRCS) $(KERNEL_SRCS) src/wasm_api.c $(HEADERS) src/ops/*.c | deps
+	@mkdir -p dist
+	$(EMCC) $(WASM_FLAGS) $(ENGINE_SRCS) $(KERNEL_SRCS) src/wasm_api.c -o $@
+
+# The same C, native, under AddressSanitizer and UndefinedBehaviorSanitizer.
+NATIVE_TESTS = build/native/test_gradcheck build/native/test_engine
+build/native/%: tests/c/%.c tests/c/check.h tests/c/onnx_writer.h $(ENGINE_SRCS) $(KERNEL_SRCS) $(HEADERS) | deps
+	@mkdir -p build/native
+	$(CC) $(KERNEL_NATIVE_FLAGS) $< $(ENGINE_SRCS) $(KERNEL_SRCS) -lm -o $@
+
+test-native: $(NATIVE_TESTS) test-kernels-native
+	@for t in $(NATIVE_TESTS); do echo "== $$t"; $$t || exit 1; done
+
+test-js: all
+	node --test tests/js/
+
+test: deps test-native test-kernels-wasm test-js
+
+demo: all
+	node examples/saliency.mjs
+
+bench: all bench-gemm
+	node bench/bench.mjs
+
+fixtures:
+	$(PYTHON_TORCH) tests/fixtures/make_fixtures.py
+
+clean:
+	rm -rf build dist

@@ -1,0 +1,134 @@
+// Loading the gradlens WebAssembly engine, once, and calling into it.
+//
+// Two builds of one C source sit in dist/: gradlens-simd.wasm (wasm SIMD128) and
+// gradlens.wasm (baseline). We pick SIMD when WebAssembly.validate accepts a tiny
+// SIMD module, the way wasm-feature-detect does. The modules are standalone (no
+// Emscripten glue): we instantiate them ourselves, so the same code runs in Node,
+// browsers and workers. The .wasm is found next to this file with
+// `new URL(..., import.meta.url)`: fetched in browsers, read from disk in Node.
+
+// (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt))
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+
+const STATUS_NAMES = ['ok', 'argument', 'model', 'unsupported', 'out-of-memory', 'cancelled'];
+
+/** An error reported by the engine; `code` says which kind. */
+export class GradlensError extends Error {
+  constructor(message, code) {
+    super(message);
+    this.name = code === 'cancelled' ? 'AbortError' : 'GradlensError';
+    this.code = code;
+  }
+}
+
+export function simdSupported() {
+  return WebAssembly.validate(SIMD_PROBE);
+}
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
+
+async function readBinary(url) {
+  if (isNode && url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    return readFile(url);
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** Low-level handle on one instance of the engine. */
+class Engine {
+  constructor(instance, simd) {
+    this.exports = instance.exports;
+    this.simd = simd;
+    this.progress = null; // the callback of the call in flight, if any
+  }
+
+  get memory() {
+    return this.exports.memory.buffer;
+  }
+
+  /** Copies a typed array into fresh engine memory; returns the pointer. */
+  alloc(bytes) {
+    const ptr = this.exports.glw_malloc(Math.max(bytes, 4));
+    if (!ptr) throw new GradlensError(`out of WebAssembly memory allocating ${bytes} bytes`, 'out-of-memory');
+    return ptr;
+  }
+
+  free(...ptrs) {
+    for (const ptr of ptrs) if (ptr) this.exports.glw_free_buffer(ptr);
+  }
+
+  put(typed) {
+    const ptr = this.alloc(typed.byteLength);
+    new Uint8Array(this.memory, ptr, typed.byteLength).set(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength));
+    return ptr;
+  }
+
+  putString(s) {
+    const bytes = new TextEncoder().encode(s + '\0');
+    return this.put(bytes);
+  }
+
+  // Views are made at read time: memory growth replaces the buffer.
+  f32(ptr, n) {
+    return new Float32Array(this.memory, ptr, n).slice();
+  }
+
+  i32(ptr, n) {
+    return new Int32Array(this.memory, ptr, n).slice();
+  }
+
+  lastError() {
+    const mem = new Uint8Array(this.memory);
+    const ptr = this.exports.glw_last_error();
+    let end = ptr;
+    while (mem[end]) end++;
+    return new TextDecoder().decode(mem.subarray(ptr, end));
+  }
+
+  /** Throws the engine's message as an Error unless status is 0. */
+  check(status) {
+    if (status !== 0) throw new GradlensError(this.lastError(), STATUS_NAMES[status] ?? `status ${status}`);
+  }
+}
+
+let enginePromise = null;
+
+/**
+ * Loads the engine once. Options (first call only): `simd` (true/false to force a
+ * build), `wasmUrl` (where the .wasm is, for unusual hosting), `wasmBinary` (bytes).
+ */
+export function loadEngine(options = {}) {
+  enginePromise ??= instantiate(options).catch((err) => {
+    enginePromise = null; // a later call may retry, e.g. with another wasmUrl
+    throw err;
+  });
+  return enginePromise;
+}
+
+async function instantiate({ simd = simdSupported(), wasmUrl, wasmBinary } = {}) {
+  const url = wasmUrl ? new URL(wasmUrl, import.meta.url)
+    : new URL(simd ? '../dist/gradlens-simd.wasm' : '../dist/gradlens.wasm', import.meta.url);
+  let engine = null;
+  const imports = {
+    env: {
+      gl_js_progress: (iteration, valuesPtr, n) => (engine.progress ? engine.progress(iteration, valuesPtr, n) : 0),
+      emscripten_notify_memory_growth: () => {},
+    },
+  };
+  let bytes;
+  try {
+    bytes = wasmBinary ?? (await readBinary(url));
+  } catch (err) {
+    throw new Error(`gradlens: could not load the WebAssembly engine from ${url.href}: ${err.message}` +
+      ' (run `make` to build dist/, or pass wasmUrl)');
+  }
+  const { instance } = await WebAssembly.instantiate(bytes, imports);
+  instance.exports._initialize();
+  engine = new Engine(instance, simd);
+  return engine;
+}

@@ -1,0 +1,39 @@
+/* Running the graph over a chunk of images: forward, and backward from any
+ * weighting of the scores. */
+#include <string.h>
+
+#include "graph.h"
+#include "kernels.h"
+
+void gl_exec_forward(const gl_exec *e, const float *pixels) {
+    const gl_graph *g = e->g;
+    size_t plane = (size_t)g->h * g->w;
+    float *z = gl_value(e, g->input);                   /* (N, c, h, w) */
+    for (int n = 0; n < e->N; n++)
+        for (int c = 0; c < g->c; c++) {
+            size_t off = ((size_t)n * g->c + c) * plane;
+            gl_affine_vec(pixels + off, g->pre_a[c], g->pre_b[c], plane, z + off);
+        }
+    for (int k = 0; k < g->nnodes; k++)
+        if (g->nodes[k].active && g->nodes[k].op->forward) g->nodes[k].op->forward(&g->nodes[k], e);
+}
+
+void gl_exec_backward(const gl_exec *e, const float *dscore, int stop, float *dpixels) {
+    const gl_graph *g = e->g;
+    /* Every operator accumulates into its inputs' gradients (fan-out sums). */
+    gl_fill(e->mem + g->grad_base * (size_t)e->N, 0.0f, (g->plan_floats - g->grad_base) * (size_t)e->N);
+    memcpy(gl_grad(e, g->score), dscore, (size_t)e->N * g->classes * sizeof(float));
+    int root = stop;
+    while (root >= 0 && g->tensors[root].alias >= 0) root = g->tensors[root].alias;
+    int first = root >= 0 ? g->tensors[root].producer + 1 : 0;
+    for (int k = g->nnodes - 1; k >= first; k--)
+        if (g->nodes[k].active && g->nodes[k].op->backward) g->nodes[k].op->backward(&g->nodes[k], e);
+    if (stop >= 0) return;
+    size_t plane = (size_t)g->h * g->w;
+    const float *dz = gl_grad(e, g->input);
+    for (int n = 0; n < e->N; n++)
+        for (int c = 0; c < g->c; c++) {
+            size_t off = ((size_t)n * g->c + c) * plane;
+            gl_affine_vec(dz + off, g->pre_a[c], 0.0f, plane, dpixels + off);
+        }
+}

@@ -1,0 +1,91 @@
+/* GEMM on simd.h: C (M,N) (+)= A (M,K) . B (K,N), all row-major.
+ *
+ * B is packed KC rows x NR columns at a time into a stack panel: contiguous, and zero
+ * padded past N so the micro-kernel always loads whole vectors. The panel (8 KB) stays
+ * in L1 while every MR-row strip of A streams past it. The micro-kernel keeps an MR x NR
+ * tile of C in registers and, per k, broadcasts one A value per row against two B
+ * vectors (no FMA in wasm SIMD128: a mul and an add per product). */
+#include "kernels.h"
+#include "simd.h"
+
+#ifndef GL_MR
+#define GL_MR 4
+#endif
+enum { MR = GL_MR, NR = 8, KC = 256 };
+
+static int min_int(int a, int b) { return a < b ? a : b; }
+
+/* bp (kc,NR) = b (kc,ldb) columns [0,nc), then zeros: padded columns add nothing. */
+static void pack_b(int kc, int nc, const float *b, int ldb, float *bp) {
+    for (int k = 0; k < kc; k++, b += ldb, bp += NR) {
+        if (nc == NR) {
+            gl_v4f_store(bp, gl_v4f_load(b));
+            gl_v4f_store(bp + 4, gl_v4f_load(b + 4));
+        } else {
+            for (int j = 0; j < NR; j++) bp[j] = j < nc ? b[j] : 0.0f;
+        }
+    }
+}
+
+/* c (mr,ldc) (+)= a (mr,lda) . bp (kc,NR), mr in 1..MR. Rows past mr alias the last
+ * valid row: they compute the same values from the same inputs, so the k loop has no
+ * branches and the duplicate stores are harmless. */
+static void gemm_tile(int mr, int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate) {
+    const float *ar[MR];
+    float *cr[MR];
+    gl_v4f acc[MR][2];
+    for (int r = 0; r < MR; r++) {
+        int rr = r < mr ? r : mr - 1;
+        ar[r] = a + (size_t)rr * lda;
+        cr[r] = c + (size_t)rr * ldc;
+        acc[r][0] = accumulate ? gl_v4f_load(cr[r]) : gl_v4f_zero();
+        acc[r][1] = accumulate ? gl_v4f_load(cr[r] + 4) : gl_v4f_zero();
+    }
+    for (int k = 0; k < kc; k++, bp += NR) {
+        gl_v4f b0 = gl_v4f_load(bp), b1 = gl_v4f_load(bp + 4);
+        for (int r = 0; r < MR; r++) {
+            gl_v4f va = gl_v4f_splat(ar[r][k]);
+            acc[r][0] = gl_v4f_add(acc[r][0], gl_v4f_mul(va, b0));
+            acc[r][1] = gl_v4f_add(acc[r][1], gl_v4f_mul(va, b1));
+        }
+    }
+    for (int r = 0; r < MR; r++) {
+        gl_v4f_store(cr[r], acc[r][0]);
+        gl_v4f_store(cr[r] + 4, acc[r][1]);
+    }
+}
+
+/* The last, ragged column panel (nc < NR): run the tile on a copy so that C's columns
+ * past N are neither read nor written. c (mr,ldc). */
+static void gemm_tile_edge(int mr, int nc, int kc, const float *a, int lda, const float *bp, float *c, int ldc,
+                           int accumulate) {
+    float t[MR * NR];  // t (MR,NR)
+    for (int r = 0; r < mr; r++)
+        for (int j = 0; j < NR; j++) t[r * NR + j] = accumulate && j < nc ? c[(size_t)r * ldc + j] : 0.0f;
+    gemm_tile(mr, kc, a, lda, bp, t, NR, accumulate);
+    for (int r = 0; r < mr; r++)
+        for (int j = 0; j < nc; j++) c[(size_t)r * ldc + j] = t[r * NR + j];
+}
+
+void gl_gemm_vec(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                 float *C, int ldc, int accumulate) {
+    // A (M,lda), B (K,ldb), C (M,ldc)
+    float bp[KC * NR];  // bp (KC,NR): the packed B panel
+    for (int j = 0; j < N; j += NR) {
+        int nc = min_int(NR, N - j);
+        int k = 0;
+        do {  // at least one pass even when K == 0: C must still be zeroed
+            int kc = min_int(KC, K - k);
+            pack_b(kc, nc, B + (size_t)k * ldb + j, ldb, bp);
+            int acc = accumulate || k > 0;  // later K blocks add onto the earlier ones
+            for (int i = 0; i < M; i += MR) {
+                int mr = min_int(MR, M - i);
+                const float *a = A + (size_t)i * lda + k;
+                float *c = C + (size_t)i * ldc + j;
+                if (nc == NR) gemm_tile(mr, kc, a, lda, bp, c, ldc, acc);
+                else gemm_tile_edge(mr, nc, kc, a, lda, bp, c, ldc, acc);
+            }
+            k += kc;
+        } while (k < K);
+    }
+}

@@ -1,0 +1,105 @@
+/* Compute kernels: the inner loops of every operator.
+ *
+ * Each kernel comes as a pair:
+ *   *_ref  a naive loop, obviously correct: the test oracle and the fallback for
+ *          the shapes a vector kernel does not cover;
+ *   *_vec  the same contract written against simd.h, which is wasm SIMD128 in the
+ *          SIMD build and a 4-lane scalar emulation in the baseline and native
+ *          builds. tests/c/test_kernels.c checks every *_vec against its *_ref on
+ *          ragged sizes, in both builds.
+ *
+ * All tensors are float32, row-major, caller-allocated; kernels never allocate.
+ * "accumulate" kernels add into their output (backward passes sum over fan-out).
+ */
+#ifndef GL_KERNELS_H
+#define GL_KERNELS_H
+
+#include <stddef.h>
+
+/* ---- GEMM ---------------------------------------------------------------- */
+/* C (M,N) = A (M,K) . B (K,N)            when accumulate == 0
+ * C (M,N) += A (M,K) . B (K,N)           when accumulate != 0
+ * lda, ldb, ldc: row strides in floats (>= K, N, N). */
+void gl_gemm_ref(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                 float *C, int ldc, int accumulate);
+void gl_gemm_vec(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                 float *C, int ldc, int accumulate);
+
+/* ---- 2-D window geometry shared by convolution and pooling --------------- */
+typedef struct {
+    int H, W;           /* input plane */
+    int OH, OW;         /* output plane */
+    int KH, KW;         /* window */
+    int SH, SW;         /* strides */
+    int DH, DW;         /* dilations (1 for pooling) */
+    int PT, PL;         /* top / left padding; bottom / right padding is implied by OH, OW */
+} gl_window;
+
+/* im2col for one image and one channel group:
+ * col (C*KH*KW, OH*OW); row (c*KH + kh)*KW + kw holds x[c, oh*SH-PT+kh*DH, ow*SW-PL+kw*DW],
+ * zero outside the input. x (C, H, W). */
+void gl_im2col(const float *x, int C, const gl_window *g, float *col);
+/* The adjoint of gl_im2col: dx (C,H,W) += scatter of dcol (C*KH*KW, OH*OW). */
+void gl_col2im_add(const float *dcol, int C, const gl_window *g, float *dx);
+
+/* ---- depthwise convolution, one channel plane ---------------------------- */
+/* y (OH,OW) = bias + sum_{kh,kw} w[kh,kw] * x[oh*SH-PT+kh*DH, ow*SW-PL+kw*DW]  (zero padding)
+ * x (H,W), w (KH,KW). */
+void gl_dwconv_plane_ref(const float *x, const float *w, float bias, const gl_window *g, float *y);
+void gl_dwconv_plane_vec(const float *x, const float *w, float bias, const gl_window *g, float *y);
+/* dx (H,W) += adjoint of the above applied to dy (OH,OW). */
+void gl_dwconv_plane_backward_ref(const float *dy, const float *w, const gl_window *g, float *dx);
+void gl_dwconv_plane_backward_vec(const float *dy, const float *w, const gl_window *g, float *dx);
+
+/* ---- pooling, one channel plane ------------------------------------------ */
+/* Max over the window positions that fall inside the input (padding never wins).
+ * A window with no position inside the input gives -INFINITY (cannot happen with valid ONNX). */
+void gl_maxpool_plane_ref(const float *x, const gl_window *g, float *y);
+void gl_maxpool_plane_vec(const float *x, const gl_window *g, float *y);
+/* dx (H,W) += dy routed to the first maximal position of each window (row-major scan),
+ * as PyTorch does. Scalar only: overlapping windows scatter into the same cells. */
+void gl_maxpool_plane_backward(const float *x, const float *dy, const gl_window *g, float *dx);
+
+/* Average over the window. Divisor: count_include_pad != 0 -> the number of window
+ * positions inside the padded input [-PT, H+PB) x [-PL, W+PR), where PB, PR are given;
+ * count_include_pad == 0 -> the number of positions inside the input. */
+typedef struct {
+    gl_window win;
+    int PB, PR;
+    int count_include_pad;
+} gl_avgpool_geom;
+void gl_avgpool_plane_ref(const float *x, const gl_avgpool_geom *p, float *y);
+void gl_avgpool_plane_vec(const float *x, const gl_avgpool_geom *p, float *y);
+void gl_avgpool_plane_backward(const float *dy, const gl_avgpool_geom *p, float *dx);
+
+/* ---- elementwise and reductions (n floats, any n >= 0) ------------------- */
+/* y = max(x, lo) then min(., hi); ReLU is lo = 0, hi = +INFINITY; in place allowed. */
+void gl_clamp_ref(const float *x, float lo, float hi, size_t n, float *y);
+void gl_clamp_vec(const float *x, float lo, float hi, size_t n, float *y);
+/* dx += dy where lo < x < hi (strictly), else nothing (PyTorch hardtanh / relu rule). */
+void gl_clamp_backward_ref(const float *x, const float *dy, float lo, float hi, size_t n, float *dx);
+void gl_clamp_backward_vec(const float *x, const float *dy, float lo, float hi, size_t n, float *dx);
+/* y = x > 0 ? x : alpha * x;   dx += dy * (x > 0 ? 1 : alpha). */
+void gl_leaky_relu_ref(const float *x, float alpha, size_t n, float *y);
+void gl_leaky_relu_vec(const float *x, float alpha, size_t n, float *y);
+void gl_leaky_relu_backward_ref(const float *x, const float *dy, float alpha, size_t n, float *dx);
+void gl_leaky_relu_backward_vec(const float *x, const float *dy, float alpha, size_t n, float *dx);
+/* y = a * x + b  (per-channel affine: BatchNormalization, preprocessing); in place allowed. */
+void gl_affine_ref(const float *x, float a, float b, size_t n, float *y);
+void gl_affine_vec(const float *x, float a, float b, size_t n, float *y);
+/* y += a * x */
+void gl_axpy_ref(float a, const float *x, size_t n, float *y);
+void gl_axpy_vec(float a, const float *x, size_t n, float *y);
+/* y = a + b */
+void gl_add_ref(const float *a, const float *b, size_t n, float *y);
+void gl_add_vec(const float *a, const float *b, size_t n, float *y);
+/* sum of x, and sum of x*x; accumulated in float lanes then reduced (order differs from _ref
+ * within rounding). */
+float gl_sum_ref(const float *x, size_t n);
+float gl_sum_vec(const float *x, size_t n);
+float gl_sumsq_ref(const float *x, size_t n);
+float gl_sumsq_vec(const float *x, size_t n);
+/* x = value */
+void gl_fill(float *x, float value, size_t n);
+
+#endif

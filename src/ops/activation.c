@@ -1,0 +1,90 @@
+/* Relu, LeakyRelu and Clip (ReLU6): pointwise, the gradient passes where the
+ * input was strictly inside the linear range (PyTorch's rule at the kinks). */
+#include <math.h>
+
+#include "../ops.h"
+#include "../status.h"
+
+typedef struct {
+    float lo, hi;      /* clamp range (Relu: 0, +inf) */
+    float alpha;       /* LeakyRelu slope */
+} act_params;
+
+static gl_status act_alloc(gl_build *b, act_params **p) {
+    gl_tensor *x;
+    gl_status st = gl_require_activation(b, 0, &x);
+    if (st) return st;
+    if (!(*p = gl_build_alloc(b, sizeof **p))) return gl_fail(GL_ERR_OUT_OF_MEMORY, "out of memory");
+    (*p)->lo = 0.0f;
+    (*p)->hi = INFINITY;
+    b->node->p = *p;
+    return gl_build_output(b, 0, x->ndim, x->dims, -1);
+}
+
+static gl_status relu_build(gl_build *b) {
+    act_params *p;
+    return act_alloc(b, &p);
+}
+
+static gl_status leaky_build(gl_build *b) {
+    act_params *p;
+    gl_status st = act_alloc(b, &p);
+    if (!st) p->alpha = gl_attr_float(b, "alpha", 0.01f);
+    return st;
+}
+
+/* A scalar bound given as an optional constant input (opset 11+). */
+static gl_status clip_bound(gl_build *b, int k, float *out) {
+    gl_tensor *t;
+    gl_status st;
+    if (!gl_input(b, k)) return GL_OK;
+    if ((st = gl_require_const_float(b, k, k == 1 ? "min" : "max", &t))) return st;
+    if (t->numel != 1) return gl_fail(GL_ERR_MODEL, "Clip bound '%s' must be a scalar", t->name);
+    *out = t->f[0];
+    return GL_OK;
+}
+
+static gl_status clip_build(gl_build *b) {
+    act_params *p;
+    gl_status st = act_alloc(b, &p);
+    if (st) return st;
+    p->lo = -INFINITY;
+    if (b->g->opset < 11) {
+        p->lo = gl_attr_float(b, "min", -INFINITY);
+        p->hi = gl_attr_float(b, "max", INFINITY);
+        return GL_OK;
+    }
+    if ((st = clip_bound(b, 1, &p->lo)) || (st = clip_bound(b, 2, &p->hi))) return st;
+    if (!(p->lo <= p->hi)) return gl_fail(GL_ERR_MODEL, "Clip min %g is above max %g", p->lo, p->hi);
+    return GL_OK;
+}
+
+static size_t act_numel(const gl_node *node, const gl_exec *e) {
+    return (size_t)gl_t(e, node->in[0])->numel * (size_t)e->N;
+}
+
+static void clamp_forward(const gl_node *node, const gl_exec *e) {
+    const act_params *p = node->p;
+    gl_clamp_vec(gl_value(e, node->in[0]), p->lo, p->hi, act_numel(node, e), gl_value(e, node->out[0]));
+}
+
+static void clamp_backward(const gl_node *node, const gl_exec *e) {
+    const act_params *p = node->p;
+    gl_clamp_backward_vec(gl_value(e, node->in[0]), gl_grad(e, node->out[0]), p->lo, p->hi, act_numel(node, e),
+                          gl_grad(e, node->in[0]));
+}
+
+static void leaky_forward(const gl_node *node, const gl_exec *e) {
+    const act_params *p = node->p;
+    gl_leaky_relu_vec(gl_value(e, node->in[0]), p->alpha, act_numel(node, e), gl_value(e, node->out[0]));
+}
+
+static void leaky_backward(const gl_node *node, const gl_exec *e) {
+    const act_params *p = node->p;
+    gl_leaky_relu_backward_vec(gl_value(e, node->in[0]), gl_grad(e, node->out[0]), p->alpha, act_numel(node, e),
+                               gl_grad(e, node->in[0]));
+}
+
+const gl_op gl_op_relu = {"Relu", relu_build, NULL, clamp_forward, clamp_backward};
+const gl_op gl_op_clip = {"Clip", clip_build, NULL, clamp_forward, clamp_backward};
+const gl_op gl_op_leaky_relu = {"LeakyRelu", leaky_build, NULL, leaky_forward, leaky_backward};

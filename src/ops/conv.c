@@ -1,0 +1,138 @@
+/* Conv: grouped and depthwise 2-D convolution, forward and gradient to the input.
+ *
+ * General groups run as im2col + GEMM (the GEMM is the register-blocked kernel);
+ * 1x1 stride-1 unpadded convolutions skip im2col (the input already is the
+ * column matrix); groups of one input channel (depthwise) use the plane kernel.
+ * The input gradient is the transposed convolution: W^T . dY, then col2im. */
+#include <string.h>
+
+#include "../ops.h"
+#include "../status.h"
+
+typedef struct {
+    gl_window win;
+    int cin, cout, groups, cin_g, cout_g, kk;
+    int depthwise;   /* one input channel per group */
+    int pointwise;   /* 1x1, stride 1, no padding: no im2col */
+    float *w;        /* (cout, cin_g*KH*KW) */
+    float *wt;       /* per group (cin_g*KH*KW, cout_g), for the input gradient */
+    float *bias;     /* (cout) */
+} conv_params;
+
+static gl_status conv_build(gl_build *b) {
+    gl_tensor *x, *w, *bias = NULL;
+    gl_status st;
+    if ((st = gl_require_activation(b, 0, &x)) || (st = gl_require_const_float(b, 1, "weights", &w))) return st;
+    if (gl_input(b, 2) && (st = gl_require_const_float(b, 2, "bias", &bias))) return st;
+    if (x->ndim != 4 || w->ndim != 4)
+        return gl_fail(GL_ERR_UNSUPPORTED, "only 2-D convolution (4-D input and weights) is supported");
+    conv_params *p = gl_build_alloc(b, sizeof *p);
+    if (!p) return gl_fail(GL_ERR_OUT_OF_MEMORY, "out of memory");
+    int64_t groups = gl_attr_int(b, "group", 1), kshape[2] = {w->dims[2], w->dims[3]};
+    if (gl_attr_ints(b, "kernel_shape", kshape, 2) > 2 || kshape[0] != w->dims[2] || kshape[1] != w->dims[3])
+        return gl_fail(GL_ERR_MODEL, "kernel_shape does not match the weights");
+    p->cin = x->dims[1];
+    p->cout = w->dims[0];
+    if (groups < 1 || p->cin % groups || p->cout % groups || w->dims[1] * groups != p->cin)
+        return gl_fail(GL_ERR_MODEL, "weights (%d,%d,%d,%d) with group %lld do not fit %d input channels", w->dims[0],
+                       w->dims[1], w->dims[2], w->dims[3], (long long)groups, p->cin);
+    if (bias && bias->numel != p->cout)
+        return gl_fail(GL_ERR_MODEL, "bias has %d values for %d output channels", bias->numel, p->cout);
+    int pb, pr;
+    if ((st = gl_spatial_window(b, x, w->dims[2], w->dims[3], 0, &p->win, &pb, &pr))) return st;
+    p->groups = (int)groups;
+    p->cin_g = p->cin / p->groups;
+    p->cout_g = p->cout / p->groups;
+    p->kk = p->win.KH * p->win.KW;
+    p->depthwise = p->cin_g == 1;
+    p->pointwise = p->kk == 1 && p->win.SH == 1 && p->win.SW == 1 && !p->win.PT && !p->win.PL &&
+                   p->win.OH == p->win.H && p->win.OW == p->win.W;
+    /* Own copies: BatchNorm folding rewrites them. */
+    p->w = gl_build_alloc(b, (size_t)w->numel * sizeof(float));
+    p->bias = gl_build_alloc(b, (size_t)p->cout * sizeof(float));
+    p->wt = gl_build_alloc(b, (size_t)w->numel * sizeof(float));
+    if (!p->w || !p->bias || !p->wt) return gl_fail(GL_ERR_OUT_OF_MEMORY, "out of memory for conv weights");
+    memcpy(p->w, w->f, (size_t)w->numel * sizeof(float));
+    if (bias) memcpy(p->bias, bias->f, (size_t)p->cout * sizeof(float));
+    b->node->p = p;
+    int dims[4] = {1, p->cout, p->win.OH, p->win.OW};
+    return gl_build_output(b, 0, 4, dims, -1);
+}
+
+void gl_conv_fold_affine(gl_node *conv, const float *a, const float *b) {
+    conv_params *p = conv->p;
+    int row = p->cin_g * p->kk;
+    for (int oc = 0; oc < p->cout; oc++) {
+        for (int k = 0; k < row; k++) p->w[(size_t)oc * row + k] *= a[oc];
+        p->bias[oc] = a[oc] * p->bias[oc] + b[oc];
+    }
+}
+
+static gl_status conv_finalize(gl_graph *g, gl_node *node, size_t *scratch) {
+    (void)g;
+    conv_params *p = node->p;
+    int row = p->cin_g * p->kk;
+    for (int gr = 0; gr < p->groups; gr++) {
+        const float *w = p->w + (size_t)gr * p->cout_g * row;   /* (cout_g, row) */
+        float *wt = p->wt + (size_t)gr * p->cout_g * row;       /* (row, cout_g) */
+        for (int o = 0; o < p->cout_g; o++)
+            for (int k = 0; k < row; k++) wt[(size_t)k * p->cout_g + o] = w[(size_t)o * row + k];
+    }
+    if (!p->depthwise && !p->pointwise) *scratch = (size_t)row * p->win.OH * p->win.OW;
+    return GL_OK;
+}
+
+static void conv_forward(const gl_node *node, const gl_exec *e) {
+    const conv_params *p = node->p;
+    int hw = p->win.H * p->win.W, ohw = p->win.OH * p->win.OW, row = p->cin_g * p->kk;
+    for (int n = 0; n < e->N; n++) {
+        const float *x = gl_value(e, node->in[0]) + (size_t)n * p->cin * hw;   /* (cin, H, W) */
+        float *y = gl_value(e, node->out[0]) + (size_t)n * p->cout * ohw;       /* (cout, OH, OW) */
+        for (int gr = 0; gr < p->groups; gr++) {
+            const float *xg = x + (size_t)gr * p->cin_g * hw;
+            float *yg = y + (size_t)gr * p->cout_g * ohw;
+            const float *wg = p->w + (size_t)gr * p->cout_g * row;
+            if (p->depthwise) {
+                for (int o = 0; o < p->cout_g; o++)
+                    gl_dwconv_plane_vec(xg, wg + (size_t)o * p->kk, p->bias[gr * p->cout_g + o], &p->win,
+                                        yg + (size_t)o * ohw);
+                continue;
+            }
+            for (int o = 0; o < p->cout_g; o++) gl_fill(yg + (size_t)o * ohw, p->bias[gr * p->cout_g + o], (size_t)ohw);
+            const float *col = xg;                                             /* (row, OH*OW) */
+            if (!p->pointwise) {
+                gl_im2col(xg, p->cin_g, &p->win, e->scratch);
+                col = e->scratch;
+            }
+            gl_gemm_vec(p->cout_g, ohw, row, wg, row, col, ohw, yg, ohw, 1);
+        }
+    }
+}
+
+static void conv_backward(const gl_node *node, const gl_exec *e) {
+    const conv_params *p = node->p;
+    int hw = p->win.H * p->win.W, ohw = p->win.OH * p->win.OW, row = p->cin_g * p->kk;
+    for (int n = 0; n < e->N; n++) {
+        float *dx = gl_grad(e, node->in[0]) + (size_t)n * p->cin * hw;        /* (cin, H, W) */
+        const float *dy = gl_grad(e, node->out[0]) + (size_t)n * p->cout * ohw; /* (cout, OH, OW) */
+        for (int gr = 0; gr < p->groups; gr++) {
+            float *dxg = dx + (size_t)gr * p->cin_g * hw;
+            const float *dyg = dy + (size_t)gr * p->cout_g * ohw;
+            if (p->depthwise) {
+                const float *wg = p->w + (size_t)gr * p->cout_g * row;
+                for (int o = 0; o < p->cout_g; o++)
+                    gl_dwconv_plane_backward_vec(dyg + (size_t)o * ohw, wg + (size_t)o * p->kk, &p->win, dxg);
+                continue;
+            }
+            const float *wt = p->wt + (size_t)gr * p->cout_g * row;           /* (row, cout_g) */
+            if (p->pointwise) {
+                gl_gemm_vec(p->cin_g, ohw, p->cout_g, wt, p->cout_g, dyg, ohw, dxg, hw, 1);
+            } else {
+                gl_gemm_vec(row, ohw, p->cout_g, wt, p->cout_g, dyg, ohw, e->scratch, ohw, 0);
+                gl_col2im_add(e->scratch, p->cin_g, &p->win, dxg);
+            }
+        }
+    }
+}
+
+const gl_op gl_op_conv = {"Conv", conv_build, conv_finalize, conv_forward, conv_backward};

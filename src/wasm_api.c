@@ -1,0 +1,99 @@
+/* The WebAssembly exports: flat-argument wrappers over gradlens.h that JS calls
+ * with pointers into the module's memory. Progress reaches JS through one
+ * imported function; its return value cancels. */
+#include <stdlib.h>
+
+#include "gradlens.h"
+
+#define EXPORT __attribute__((visibility("default"), used))
+
+__attribute__((import_module("env"), import_name("gl_js_progress"))) int gl_js_progress(int iteration,
+                                                                                          const float *values, int n);
+
+static int progress_to_js(void *user, int iteration, const float *values, int n) {
+    (void)user;
+    return gl_js_progress(iteration, values, n);
+}
+
+EXPORT const char *glw_last_error(void) { return gl_last_error(); }
+
+EXPORT gl_model *glw_load(const uint8_t *bytes, size_t n, int32_t *status) {
+    gl_model *m = NULL;
+    *status = gl_model_load(bytes, n, &m);
+    return m;
+}
+
+EXPORT void glw_free(gl_model *m) { gl_model_free(m); }
+
+EXPORT int glw_set_preprocess(gl_model *m, float scale, const float *mean, const float *std, int n) {
+    return gl_model_set_preprocess(m, scale, mean, std, n);
+}
+
+/* info: c, h, w, classes */
+EXPORT void glw_info(const gl_model *m, int32_t *info) {
+    gl_model_input_shape(m, &info[0], &info[1], &info[2]);
+    info[3] = gl_model_num_classes(m);
+}
+
+EXPORT int glw_find_tensor(const gl_model *m, const char *name) { return gl_model_find_tensor(m, name); }
+
+EXPORT int glw_tensor_shape(const gl_model *m, int tensor, int32_t *dims, int max_dims) {
+    return gl_model_tensor_shape(m, tensor, dims, max_dims);
+}
+
+#define IMAGES(x, n, c, h, w) gl_images images = {x, n, c, h, w}
+
+EXPORT int glw_predict(gl_model *m, const float *x, int n, int c, int h, int w, float *logits, float *probs) {
+    IMAGES(x, n, c, h, w);
+    return gl_predict(m, &images, logits, probs);
+}
+
+EXPORT int glw_gradient(gl_model *m, const float *x, int n, int c, int h, int w, const float *weights, int tensor,
+                        float *grad, float *value) {
+    IMAGES(x, n, c, h, w);
+    return gl_gradient(m, &images, weights, tensor, grad, value);
+}
+
+EXPORT int glw_saliency(gl_model *m, const float *x, int n, int c, int h, int w, const int32_t *targets, float *map,
+                        float *grad) {
+    IMAGES(x, n, c, h, w);
+    return gl_saliency(m, &images, targets, map, grad);
+}
+
+EXPORT int glw_fool(gl_model *m, const float *x, int n, int c, int h, int w, const int32_t *targets,
+                    float learning_rate, int max_iterations, int with_progress, float *out, int32_t *iterations,
+                    int32_t *success, float *logits, float *l2, float *linf) {
+    IMAGES(x, n, c, h, w);
+    gl_fool_options o = {learning_rate, max_iterations, with_progress ? progress_to_js : NULL, NULL};
+    return gl_fool(m, &images, targets, &o, out, iterations, success, logits, l2, linf);
+}
+
+static float opt_float(float v, float dflt) { return v == v ? v : dflt; }
+
+/* Clamped before the conversion (out-of-range float-to-int is undefined); the
+ * clamped value still fails the engine's range check with a clear message. */
+static int opt_int(float v, int dflt) {
+    if (v != v) return dflt;
+    return v < -1e9f ? -1000000000 : v > 1e9f ? 1000000000 : (int)v;
+}
+
+/* opts (floats): iterations, l2_reg, learning_rate, blur_every, blur_sigma, jitter_x, jitter_y;
+ * a NaN keeps the default. The seed is split in two 32-bit halves for JS. */
+EXPORT int glw_visualize(gl_model *m, int32_t target, const float *opts, uint32_t seed_lo, uint32_t seed_hi,
+                         const float *init, int with_progress, float *out, float *logits) {
+    gl_visualize_options o = gl_visualize_defaults(m);
+    o.iterations = opt_int(opts[0], o.iterations);
+    o.l2_reg = opt_float(opts[1], o.l2_reg);
+    o.learning_rate = opt_float(opts[2], o.learning_rate);
+    o.blur_every = opt_int(opts[3], o.blur_every);
+    o.blur_sigma = opt_float(opts[4], o.blur_sigma);
+    o.jitter_x = opt_int(opts[5], o.jitter_x);
+    o.jitter_y = opt_int(opts[6], o.jitter_y);
+    o.seed = (uint64_t)seed_hi << 32 | seed_lo;
+    o.init = init;
+    o.progress = with_progress ? progress_to_js : NULL;
+    return gl_visualize_class(m, target, &o, out, logits);
+}
+
+EXPORT void *glw_malloc(size_t n) { return malloc(n); }
+EXPORT void glw_free_buffer(void *p) { free(p); }

@@ -1,0 +1,269 @@
+/* The engine's contract on bad input, natively under ASan/UBSan/LeakSanitizer:
+ * corrupt and truncated models, unsupported operators, external data, absurd
+ * dimensions, cycles, wrong image sizes, NaN pixels, out-of-range targets and
+ * options: each a clean error with a message that names the problem, and the
+ * model (or the next load) works afterwards.
+ * Usage: test_engine [fixture.onnx]   (default tests/fixtures/lenet.onnx) */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "gradlens.h"
+#include "onnx_writer.h"
+
+#define DIMS(...) ((int64_t[]){__VA_ARGS__})
+
+/* Conv 3x3 (2->3) + Relu + GlobalAveragePool + Flatten: a tiny valid classifier. */
+static void tiny_model(ow_model *m) {
+    static float w[3 * 2 * 9], b[3] = {0.1f, -0.2f, 0.3f};
+    for (int k = 0; k < 54; k++) w[k] = (float)((k * 7) % 11 - 5) / 10.0f;
+    ow_begin(m, 13, DIMS(1, 2, 6, 6));
+    ow_node(m, "Conv", "x,w,b", "c", OW_INTS("pads", 4, 1, 1, 1, 1), OW_END);
+    ow_node(m, "Relu", "c", "r", OW_END);
+    ow_node(m, "GlobalAveragePool", "r", "g", OW_END);
+    ow_node(m, "Flatten", "g", "y", OW_END);
+    ow_init(m, "w", 4, DIMS(3, 2, 3, 3), w, NULL);
+    ow_init(m, "b", 1, DIMS(3), b, NULL);
+    ow_end(m, "y");
+}
+
+static gl_status load(const uint8_t *bytes, size_t n, gl_model **m) {
+    gl_status st = gl_model_load(bytes, n, m);
+    CHECK(st == GL_OK || (*m == NULL && gl_last_error()[0]), "a failed load must leave a message and no model");
+    return st;
+}
+
+static int contains(const char *haystack, const char *needle) { return strstr(haystack, needle) != NULL; }
+
+/* Loads, then checks that a valid call works: the engine is usable. */
+static void expect_usable(gl_model *m) {
+    int c, h, w;
+    gl_model_input_shape(m, &c, &h, &w);
+    size_t n = (size_t)c * h * w;
+    float *x = calloc(n, sizeof *x), *logits = calloc((size_t)gl_model_num_classes(m), sizeof *logits);
+    for (size_t k = 0; k < n; k++) x[k] = (float)(k % 7) / 7.0f;
+    gl_images images = {x, 1, c, h, w};
+    CHECK(gl_predict(m, &images, logits, NULL) == GL_OK, "a valid predict failed: %s", gl_last_error());
+    free(x);
+    free(logits);
+}
+
+static void truncations_and_flips(const uint8_t *bytes, size_t len, const char *what) {
+    CHECK_CONTEXT("%s: truncations", what);
+    int failed = 0, loaded = 0;
+    size_t step = len > 4000 ? len / 2000 : 1;
+    for (size_t cut = 0; cut < len; cut += step) {
+        gl_model *m = NULL;
+        if (load(bytes, cut, &m)) failed++;
+        else loaded++, expect_usable(m), gl_model_free(m);
+    }
+    CHECK(failed > 0, "no truncation of %s was refused", what);
+    CHECK_CONTEXT("%s: mutations", what);
+    uint8_t *copy = malloc(len);
+    uint64_t rng = 7;
+    for (int trial = 0; trial < 1500; trial++) {
+        memcpy(copy, bytes, len);
+        for (int k = check_rand_int(&rng, 1, 4); k > 0; k--) {
+            size_t at = (size_t)check_rand_int(&rng, 0, (int)len - 1);
+            copy[at] = trial % 2 ? copy[at] ^ (uint8_t)(1u << check_rand_int(&rng, 0, 7)) : (uint8_t)check_rand_u32(&rng);
+        }
+        gl_model *m = NULL;
+        if (!load(copy, len, &m)) expect_usable(m), gl_model_free(m);
+    }
+    free(copy);
+    printf("%s: %d truncations refused, %d loaded; 1500 mutations survived\n", what, failed, loaded);
+}
+
+static void expect_load_error(const char *name, ow_model *om, gl_status code, const char *needle) {
+    CHECK_CONTEXT("%s", name);
+    gl_model *m = NULL;
+    gl_status st = load(om->buf, om->len, &m);
+    CHECK(st == code, "status %d, expected %d (%s)", st, code, gl_last_error());
+    CHECK(contains(gl_last_error(), needle), "message \"%s\" does not mention \"%s\"", gl_last_error(), needle);
+    gl_model_free(m);
+    ow_free(om);
+}
+
+static void bad_models(void) {
+    ow_model m;
+    ow_begin(&m, 13, DIMS(1, 1, 4, 4));
+    ow_node(&m, "Relu", "x", "a", OW_END);
+    ow_node(&m, "Erf", "a", "b", OW_END);
+    ow_node(&m, "Sin", "b", "y", OW_END);
+    ow_end(&m, "y");
+    expect_load_error("unsupported operators", &m, GL_ERR_UNSUPPORTED, "Erf (node 'b'), Sin (node 'y')");
+
+    ow_begin(&m, 13, DIMS(1, 1, 4, 4));
+    ow_node(&m, "Add", "x,later", "y", OW_END);
+    ow_node(&m, "Relu", "y", "later", OW_END);
+    ow_end(&m, "y");
+    expect_load_error("cycle", &m, GL_ERR_MODEL, "'later' is not produced by an earlier node");
+
+    ow_begin(&m, 13, DIMS(1, 1, 4, 4));
+    ow_node(&m, "Relu", "nowhere", "y", OW_END);
+    ow_end(&m, "y");
+    expect_load_error("dangling input", &m, GL_ERR_MODEL, "'nowhere'");
+
+    /* An initializer claiming 2^31 x 2^31 elements with 4 bytes of data: refused before allocation. */
+    ow_begin(&m, 13, DIMS(1, 1, 4, 4));
+    ow_node(&m, "Add", "x,huge", "y", OW_END);
+    {
+        ow_buf t = {0};
+        ow_int(&t, 1, (int64_t)1 << 31);
+        ow_int(&t, 1, (int64_t)1 << 31);
+        ow_int(&t, 2, 1);
+        ow_str(&t, 8, "huge");
+        ow_bytes(&t, 9, "abcd", 4);
+        ow_sub(&m.graph, 5, &t);
+    }
+    ow_end(&m, "y");
+    expect_load_error("huge dimensions", &m, GL_ERR_MODEL, "huge");
+
+    ow_begin(&m, 13, DIMS(1, 1, 4, 4));
+    ow_node(&m, "Add", "x,ext", "y", OW_END);
+    {
+        ow_buf t = {0};
+        ow_int(&t, 1, 1);
+        ow_int(&t, 2, 1);
+        ow_str(&t, 8, "ext");
+        ow_int(&t, 14, 1); /* data_location = EXTERNAL */
+        ow_sub(&m.graph, 5, &t);
+    }
+    ow_end(&m, "y");
+    expect_load_error("external data", &m, GL_ERR_UNSUPPORTED, "external data");
+
+    ow_begin(&m, 13, DIMS(1, 2, 6, 6));
+    ow_node(&m, "Conv", "x,w", "y", OW_END);
+    ow_init(&m, "w", 4, DIMS(3, 5, 3, 3), (float[135]){0}, NULL);
+    ow_end(&m, "y");
+    expect_load_error("conv weights of the wrong shape", &m, GL_ERR_MODEL, "do not fit 2 input channels");
+
+    ow_begin(&m, 13, DIMS(1, 1, 4, 4));
+    ow_node(&m, "Reshape", "x,shape", "y", OW_END);
+    ow_init(&m, "shape", 1, DIMS(2), NULL, (int64_t[]){5, -1});
+    ow_end(&m, "y");
+    expect_load_error("reshape that does not divide", &m, GL_ERR_MODEL, "cannot reshape");
+
+    ow_begin(&m, 13, DIMS(1, 1, 4, 4));
+    ow_node(&m, "Softmax", "x", "s", OW_END);
+    ow_node(&m, "Relu", "s", "y", OW_END);
+    ow_end(&m, "y");
+    expect_load_error("softmax in the middle", &m, GL_ERR_UNSUPPORTED, "final layer");
+
+    ow_begin(&m, 23, DIMS(1, 1, 4, 4));
+    ow_node(&m, "Relu", "x", "y", OW_END);
+    ow_end(&m, "y");
+    expect_load_error("opset 23", &m, GL_ERR_UNSUPPORTED, "opset 23");
+
+    CHECK_CONTEXT("not a model");
+    gl_model *none = NULL;
+    CHECK(load((const uint8_t *)"hello, world", 12, &none) == GL_ERR_MODEL, "text accepted as a model");
+    CHECK(contains(gl_last_error(), "not an ONNX model"), "message: %s", gl_last_error());
+    CHECK(load(NULL, 0, &none) == GL_ERR_MODEL, "empty bytes accepted");
+}
+
+static void bad_calls(void) {
+    CHECK_CONTEXT("bad calls");
+    ow_model om;
+    tiny_model(&om);
+    gl_model *m = NULL;
+    if (load(om.buf, om.len, &m)) {
+        CHECK(0, "tiny model: %s", gl_last_error());
+        return;
+    }
+    ow_free(&om);
+    float x[2 * 36], out[2 * 36], logits[6], map[2 * 36];
+    for (int k = 0; k < 72; k++) x[k] = (float)k / 72.0f;
+    gl_images good = {x, 1, 2, 6, 6}, wrong = {x, 1, 2, 6, 5}, empty = {x, 0, 2, 6, 6};
+    int32_t target = 1, bad_target = 3, its, ok;
+
+    CHECK(gl_predict(m, &wrong, logits, NULL) == GL_ERR_ARGUMENT && contains(gl_last_error(), "2x6x5"),
+          "wrong size: %s", gl_last_error());
+    CHECK(gl_predict(m, &empty, logits, NULL) == GL_ERR_ARGUMENT, "empty batch accepted");
+    x[5] = NAN;
+    CHECK(gl_saliency(m, &good, &target, map, NULL) == GL_ERR_ARGUMENT && contains(gl_last_error(), "nan"),
+          "NaN pixel: %s", gl_last_error());
+    x[5] = 2.0f;
+    CHECK(gl_predict(m, &good, logits, NULL) == GL_ERR_ARGUMENT && contains(gl_last_error(), "[0, 1]"),
+          "pixel 2.0: %s", gl_last_error());
+    x[5] = 0.5f;
+    CHECK(gl_saliency(m, &good, &bad_target, map, NULL) == GL_ERR_ARGUMENT && contains(gl_last_error(), "3 classes"),
+          "target 3: %s", gl_last_error());
+    gl_fool_options o = gl_fool_defaults();
+    o.learning_rate = 0;
+    CHECK(gl_fool(m, &good, &target, &o, out, &its, &ok, NULL, NULL, NULL) == GL_ERR_ARGUMENT, "lr 0 accepted");
+    o = gl_fool_defaults();
+    o.max_iterations = -1;
+    CHECK(gl_fool(m, &good, &target, &o, out, &its, &ok, NULL, NULL, NULL) == GL_ERR_ARGUMENT, "cap -1 accepted");
+    gl_visualize_options v = gl_visualize_defaults(m);
+    v.jitter_x = 99;
+    CHECK(gl_visualize_class(m, 0, &v, out, NULL) == GL_ERR_ARGUMENT, "jitter 99 accepted");
+    float mean = 0, zero = 0;
+    CHECK(gl_model_set_preprocess(m, 1.0f, &mean, &zero, 1) == GL_ERR_ARGUMENT, "std 0 accepted");
+
+    /* ... and after all of that, everything works. */
+    CHECK(gl_saliency(m, &good, &target, map, NULL) == GL_OK, "saliency after errors: %s", gl_last_error());
+    CHECK(gl_fool(m, &good, &target, NULL, out, &its, &ok, logits, NULL, NULL) == GL_OK, "fool: %s", gl_last_error());
+    v = gl_visualize_defaults(m);
+    v.iterations = 5;
+    v.seed = 3;
+    float a[72], b[72];
+    CHECK(gl_visualize_class(m, 2, &v, a, NULL) == GL_OK && gl_visualize_class(m, 2, &v, b, NULL) == GL_OK,
+          "visualize: %s", gl_last_error());
+    CHECK(!memcmp(a, b, sizeof a), "visualize with one seed is not deterministic");
+    gl_model_free(m);
+}
+
+/* Batches larger than a chunk are split: results equal the one-by-one results. */
+static void batches(void) {
+    CHECK_CONTEXT("batches");
+    ow_model om;
+    tiny_model(&om);
+    gl_model *m = NULL;
+    load(om.buf, om.len, &m);
+    ow_free(&om);
+    enum { N = 37 };
+    float *x = malloc(N * 72 * sizeof *x), *all = malloc(N * 3 * sizeof *all), one[3];
+    for (int k = 0; k < N * 72; k++) x[k] = (float)((k * 31) % 97) / 97.0f;
+    gl_images batch = {x, N, 2, 6, 6};
+    CHECK(gl_predict(m, &batch, all, NULL) == GL_OK, "batch of 37: %s", gl_last_error());
+    for (int i = 0; i < N; i++) {
+        gl_images single = {x + i * 72, 1, 2, 6, 6};
+        gl_predict(m, &single, one, NULL);
+        CHECK(!memcmp(one, all + i * 3, sizeof one), "image %d differs between batch and single runs", i);
+    }
+    free(x);
+    free(all);
+    gl_model_free(m);
+}
+
+static uint8_t *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *p = malloc(*len);
+    if (fread(p, 1, *len, f) != *len) *len = 0;
+    fclose(f);
+    return p;
+}
+
+int main(int argc, char **argv) {
+    const char *fixture = argc > 1 ? argv[1] : "tests/fixtures/lenet.onnx";
+    ow_model om;
+    tiny_model(&om);
+    truncations_and_flips(om.buf, om.len, "tiny model");
+    ow_free(&om);
+    size_t len = 0;
+    uint8_t *bytes = read_file(fixture, &len);
+    CHECK(bytes && len, "cannot read %s", fixture);
+    if (bytes && len) truncations_and_flips(bytes, len, fixture);
+    free(bytes);
+    bad_models();
+    bad_calls();
+    batches();
+    return check_summary();
+}

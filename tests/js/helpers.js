@@ -1,0 +1,57 @@
+// Shared by the tests: reading fixtures and comparing arrays.
+import { readFileSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+export const REALDATA = fileURLToPath(new URL('../../../shared/realdata/', import.meta.url));
+export const hasRealdata = existsSync(REALDATA);
+
+/** A fixture: its ONNX bytes, card, scalars and reference arrays by name. */
+export function loadFixture(name) {
+  const index = JSON.parse(readFileSync(`${FIXTURES}${name}.ref.json`, 'utf8'));
+  const blob = readFileSync(`${FIXTURES}${name}.ref.bin`);
+  const buffer = blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength);
+  const arrays = {};
+  for (const [key, { shape, offset, dtype }] of Object.entries(index.arrays)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data = dtype === 'int32' ? new Int32Array(buffer, offset, n) : new Float32Array(buffer, offset, n);
+    arrays[key] = { data, shape };
+  }
+  return {
+    onnx: readFileSync(`${FIXTURES}${name}.onnx`),
+    card: JSON.parse(readFileSync(`${FIXTURES}${name}.json`, 'utf8')),
+    meta: index,
+    arrays,
+  };
+}
+
+/** ||a - b||_2 / ||b||_2 */
+export function relL2(a, b) {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let num = 0;
+  let den = 0;
+  for (let k = 0; k < a.length; k++) {
+    num += (a[k] - b[k]) ** 2;
+    den += b[k] ** 2;
+  }
+  return Math.sqrt(num / Math.max(den, 1e-30));
+}
+
+export function maxAbsDiff(a, b) {
+  let m = 0;
+  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k] - b[k]));
+  return m;
+}
+
+/** Decodes a PNG or JPEG file into an ImageData-like RGBA image. */
+export async function readImage(path) {
+  const bytes = readFileSync(path);
+  if (/\.png$/i.test(path)) {
+    const { PNG } = (await import('pngjs')).default;
+    const png = PNG.sync.read(bytes);
+    return { data: new Uint8ClampedArray(png.data), width: png.width, height: png.height };
+  }
+  const jpeg = (await import('jpeg-js')).default;
+  const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+  return { data: new Uint8ClampedArray(img.data), width: img.width, height: img.height };
+}
