@@ -1,7 +1,19 @@
 // Shared by the tests: reading fixtures and comparing arrays.
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { loadEngine, loadModel } from '../../js/index.js';
 
+/** The build under test: GRADLENS_WASM=baseline runs the suite on the non-SIMD build. */
+export const BUILD = process.env.GRADLENS_WASM === 'baseline' ? 'baseline' : 'simd';
+export const engineReady = loadEngine({ simd: BUILD === 'simd' });
+
+/** loadModel on the build under test. */
+export async function load(source, card) {
+  await engineReady;
+  return loadModel(source, card);
+}
+
+export const FIXTURE_NAMES = ['lenet', 'tinycnn', 'resnet', 'squeezenet', 'mobilenet', 'misc', 'misc_fp16'];
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const REALDATA = fileURLToPath(new URL('../../../shared/realdata/', import.meta.url));
 export const hasRealdata = existsSync(REALDATA);
