@@ -22,7 +22,7 @@ WASM_FLAGS = -O3 -DNDEBUG -sSTANDALONE_WASM --no-entry -sALLOW_MEMORY_GROWTH=1 -
              -sINITIAL_MEMORY=16MB -sERROR_ON_UNDEFINED_SYMBOLS=0 -sWARN_ON_UNDEFINED_SYMBOLS=0 \
              -sEXPORTED_FUNCTIONS=_glw_malloc,_glw_free_buffer
 
-.PHONY: all deps test test-native test-js demo bench fixtures clean
+.PHONY: all deps test test-native test-js test-types demo bench fixtures clean
 
 all: dist/gradlens-simd.wasm dist/gradlens.wasm
 
@@ -46,16 +46,26 @@ build/native/%: tests/c/%.c tests/c/check.h tests/c/onnx_writer.h $(ENGINE_SRCS)
 test-native: $(NATIVE_TESTS) test-kernels-native
 	@for t in $(NATIVE_TESTS); do echo "== $$t"; $$t || exit 1; done
 
-test-js: all
+# Every JS test on the SIMD build, then the engine tests again on the baseline build.
+test-js: all node_modules/.package-lock.json
 	node --test tests/js/
+	GRADLENS_WASM=baseline node --test tests/js/fixtures.test.js tests/js/api.test.js tests/js/realdata.test.js
 
-test: deps test-native test-kernels-wasm test-js
+# The TypeScript declarations compile against a usage example.
+test-types: node_modules/.package-lock.json
+	npx tsc -p tests/types
+
+node_modules/.package-lock.json: package.json package-lock.json | deps
+	npm ci --no-audit --no-fund
+
+test: deps test-native test-kernels-wasm test-js test-types
 
 demo: all
 	node examples/saliency.mjs
 
 bench: all bench-gemm
-	node bench/bench.mjs
+	node bench/bench.mjs simd
+	node bench/bench.mjs baseline
 
 fixtures:
 	$(PYTHON_TORCH) tests/fixtures/make_fixtures.py

@@ -1,6 +1,7 @@
-/* Helpers shared by the row-vectorized plane kernels (dwconv_vec.c, pool_vec.c). They
- * loop over window taps and, per tap, over the run of output columns whose input column
- * is in bounds, so the vector body needs no bounds tests and padding costs nothing. */
+/* Helpers shared by the kernels that walk a window row by row (im2col/col2im in
+ * kernels_ref.c, dwconv_vec.c, pool_vec.c). They loop over window taps and, per tap, over
+ * the run of output columns whose input column is in bounds, so the inner loop needs no
+ * bounds tests and padding costs nothing. */
 #ifndef GL_WINDOW_ROWS_H
 #define GL_WINDOW_ROWS_H
 

@@ -146,14 +146,11 @@ static void test_gemm(void) {
         for (int m = 0; m < ns; m++)
             for (int n = 0; n < ns; n++)
                 for (int k = 0; k < ns; k++) test_gemm_shape(sizes[m], sizes[n], sizes[k], variant & 2 ? 3 : 0, variant & 1);
-    // K beyond one packed block, and the empty shapes
-    static const int big[][3] = {{5, 19, 600}, {33, 40, 513}, {2, 9, 257}, {3, 5, 0}, {0, 5, 3}, {3, 0, 4}};
-    for (int s = 0; s < 6; s++)
-        for (int accumulate = 0; accumulate < 2; accumulate++) test_gemm_shape(big[s][0], big[s][1], big[s][2], 1, accumulate);
-    CHECK_CONTEXT("gemm K=0");
-    float c[6] = {1, 2, 3, 4, 5, 6}, z[6] = {0};
-    gl_gemm_vec(2, 3, 0, c, 1, c, 3, c, 3, 0);
-    CHECK_CLOSE_REL(c, z, 6, 0.0);
+    // K beyond one packed block; and the empty shapes (K = 0 must still zero C)
+    static const int more[][3] = {{5, 19, 600}, {33, 40, 513}, {2, 9, 257}, {3, 5, 0}, {0, 5, 3}, {3, 0, 4}};
+    for (size_t s = 0; s < sizeof more / sizeof more[0]; s++)
+        for (int accumulate = 0; accumulate < 2; accumulate++)
+            test_gemm_shape(more[s][0], more[s][1], more[s][2], 1, accumulate);
 }
 
 /* ---- window geometry ----------------------------------------------------- */

@@ -1,0 +1,151 @@
+// Type declarations for gradlens (js/index.js).
+import type { RGBAImage, Tensor } from './types.js';
+
+export type { RGBAImage, Tensor } from './types.js';
+export * from './image.js';
+
+/** Kinds of engine errors. */
+export type ErrorCode = 'argument' | 'model' | 'unsupported' | 'out-of-memory' | 'cancelled';
+
+/** An error reported by the engine; `name` is 'AbortError' for cancelled runs. */
+export class GradlensError extends Error {
+  code: ErrorCode;
+}
+
+/** True when this runtime accepts WebAssembly SIMD128 (then the SIMD build is used). */
+export function simdSupported(): boolean;
+
+export interface EngineOptions {
+  /** Force the SIMD (true) or baseline (false) build; default: detected. */
+  simd?: boolean;
+  /** Where the .wasm file is, for unusual hosting (default: ../dist/ next to js/). */
+  wasmUrl?: string | URL;
+  /** The .wasm bytes themselves. */
+  wasmBinary?: Uint8Array | ArrayBuffer;
+}
+
+/** Loads the engine once; only the first call's options count. */
+export function loadEngine(options?: EngineOptions): Promise<unknown>;
+
+/** How pixels in [0,1] become the network's input: (p * scale - mean[c]) / std[c]. */
+export interface CardInput {
+  channels?: 'RGB' | 'BGR' | 'GRAY';
+  size?: [number, number];
+  scale?: number;
+  mean?: number[] | number;
+  std?: number[] | number;
+}
+
+/** A model card: the JSON beside a model. Extra fields are kept. */
+export interface ModelCard {
+  labels?: string[];
+  input?: CardInput;
+  [key: string]: unknown;
+}
+
+export interface NormalizedCard extends ModelCard {
+  labels: string[];
+  input: Required<CardInput>;
+}
+
+/** Preprocessing conventions: torchvision, caffe (BGR, 0..255), inception (TF), raw255, unit. */
+export const PRESETS: Readonly<Record<'torchvision' | 'caffe' | 'inception' | 'raw255' | 'unit', Required<Omit<CardInput, 'size'>>>>;
+
+/** Checks a card against a model's input and class count, filling in defaults. */
+export function normalizeCard(card: ModelCard | null | undefined, model: { c: number; h: number; w: number; classes: number }): NormalizedCard;
+
+/** One class id for every image, or one per image. */
+export type Targets = number | number[] | Int32Array;
+
+export interface Progress {
+  iteration: number;
+  /** fool: the target's softmax probability per image; visualizeClass: the target's score. */
+  values: number[];
+}
+
+/** Return false to cancel (the call then throws an AbortError). */
+export type ProgressCallback = (progress: Progress) => boolean | void;
+
+export interface FoolOptions {
+  target: Targets;
+  /** Step length: lr * g / ||g||_2 in pixel space; default 1. */
+  learningRate?: number;
+  /** Hard cap on the steps; default 100. */
+  maxIterations?: number;
+  onProgress?: ProgressCallback;
+  signal?: AbortSignal;
+}
+
+export interface FoolResult {
+  /** The fooling images (N, C, H, W), pixels in [0,1]. */
+  image: Tensor;
+  /** Steps taken per image. */
+  iterations: number[];
+  /** argmax == target on the final image. */
+  success: boolean[];
+  /** Scores of the final images (N, classes). */
+  logits: Tensor;
+  /** Norms of the perturbation per image, in pixel units. */
+  l2: number[];
+  linf: number[];
+}
+
+export interface VisualizeOptions {
+  /** Default 100. */
+  iterations?: number;
+  /** Weight of ||z||^2 (z the network input); default 1e-3. */
+  l2Reg?: number;
+  /** Step L2 norm in pixels; default 25 * sqrt(C*H*W / (3*224*224)). */
+  learningRate?: number;
+  /** Blur every k iterations (0: never); default 10. */
+  blurEvery?: number;
+  /** Default 0.5. */
+  blurSigma?: number;
+  /** Maximum random shift in pixels, [x, y] or one number; default 16 at 224 px, scaled. */
+  jitter?: number | [number, number];
+  /** Seeds the noise and the jitter; default 0. */
+  seed?: number;
+  /** A (1, C, H, W) start image instead of noise. */
+  init?: Tensor;
+  onProgress?: ProgressCallback;
+  signal?: AbortSignal;
+}
+
+export interface TopClass {
+  index: number;
+  label: string;
+  probability: number;
+  logit: number;
+}
+
+export class Model {
+  /** [1, C, H, W] */
+  readonly inputShape: [number, number, number, number];
+  readonly numClasses: number;
+  readonly labels: string[];
+  readonly card: NormalizedCard;
+  /** Whether the SIMD build runs this model. */
+  readonly simd: boolean;
+
+  /** Unnormalized scores and their softmax, each (N, classes). */
+  predict(x: Tensor): { logits: Tensor; probs: Tensor };
+  /** The k best classes of image `index`. */
+  topK(x: Tensor, k?: number, index?: number): TopClass[];
+  /** map (N, H, W) = max over channels of |d S_target / d pixel|; grad (N, C, H, W). */
+  saliency(x: Tensor, options: { target: Targets; method?: 'vanilla' }): { map: Tensor; grad: Tensor };
+  /** d sum(weights * logits) / d pixels, or / d the output of node `layer` (with its value). */
+  gradient(x: Tensor, options: { weights?: Tensor; target?: Targets; layer?: string }): { grad: Tensor; value: Tensor };
+  /** cs231n fooling images. */
+  fool(x: Tensor, options: FoolOptions): FoolResult;
+  /** Class model visualization (Simonyan et al. 2014). */
+  visualizeClass(target: number, options?: VisualizeOptions): { image: Tensor; logits: Tensor };
+  /** Frees the model's engine memory. */
+  dispose(): void;
+}
+
+/**
+ * Loads an ONNX classifier: bytes, a URL, or (Node) a file path; the card as an
+ * object, URL or path.
+ */
+export function loadModel(source: Uint8Array | ArrayBuffer | ArrayBufferView | string | URL,
+  card?: ModelCard | string | URL | null, options?: EngineOptions): Promise<Model>;

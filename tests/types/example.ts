@@ -1,0 +1,30 @@
+// Type-checked against js/index.d.ts by `make test` (tsc --noEmit): the README's
+// usage compiles, and misuse does not.
+import { loadModel, imageToTensor, heatmap, overlay, differenceImage, GradlensError, PRESETS } from '../../js/index.js';
+import type { Tensor, FoolResult, RGBAImage } from '../../js/index.js';
+
+export async function demo(bytes: Uint8Array, photo: RGBAImage): Promise<FoolResult> {
+  const model = await loadModel(bytes, { labels: ['a', 'b'], input: { ...PRESETS.torchvision, size: [224, 224] } });
+  const x: Tensor = imageToTensor(photo, { size: [224, 224], channels: 'RGB', cropFraction: 0.875 });
+  const top = model.topK(x, 5);
+  const { map } = model.saliency(x, { target: top[0].index });
+  const heat: RGBAImage = overlay(photo, heatmap(map, { colormap: 'viridis', clip: 99 }), { alpha: 0.5 });
+  void heat;
+  const { grad, value } = model.gradient(x, { target: 1, layer: 'conv5' });
+  void grad, value;
+  const vis = model.visualizeClass(1, { iterations: 10, jitter: [2, 3], seed: 1, onProgress: ({ values }) => values[0] < 100 });
+  void vis.image.shape;
+  try {
+    const fooled = model.fool(x, { target: [1], maxIterations: 50, onProgress: ({ iteration }) => { void iteration; } });
+    void differenceImage(x, fooled.image, { magnify: 10 });
+    return fooled;
+  } catch (e) {
+    if (e instanceof GradlensError && e.code === 'cancelled') throw e;
+    throw e;
+  } finally {
+    model.dispose();
+  }
+}
+
+// @ts-expect-error: the target is required
+export const bad = (m: Awaited<ReturnType<typeof loadModel>>, x: Tensor) => m.saliency(x, {});
