@@ -4,7 +4,6 @@
 # Debian/Ubuntu machine.
 
 EMCC ?= NODE_PATH=/usr/share/nodejs emcc
-CC ?= gcc
 PORT ?= 8000
 PYTHON_TORCH ?= /usr/bin/python3
 

@@ -19,7 +19,7 @@
 /* ---- GEMM ---------------------------------------------------------------- */
 /* C (M,N) = A (M,K) . B (K,N)            when accumulate == 0
  * C (M,N) += A (M,K) . B (K,N)           when accumulate != 0
- * lda, ldb, ldc: row strides in floats (>= K, N, N). */
+ * lda, ldb, ldc: row strides in floats (>= K, N, N). C must not overlap A or B. */
 void gl_gemm_ref(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                  float *C, int ldc, int accumulate);
 void gl_gemm_vec(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
@@ -53,7 +53,8 @@ void gl_dwconv_plane_backward_vec(const float *dy, const float *w, const gl_wind
 
 /* ---- pooling, one channel plane ------------------------------------------ */
 /* Max over the window positions that fall inside the input (padding never wins).
- * A window with no position inside the input gives -INFINITY (cannot happen with valid ONNX). */
+ * A window with no position inside the input gives -INFINITY (cannot happen with valid ONNX).
+ * A NaN in the window gives NaN (PyTorch); backward then routes to the last NaN. */
 void gl_maxpool_plane_ref(const float *x, const gl_window *g, float *y);
 void gl_maxpool_plane_vec(const float *x, const gl_window *g, float *y);
 /* dx (H,W) += dy routed to the first maximal position of each window (row-major scan),
@@ -62,7 +63,8 @@ void gl_maxpool_plane_backward(const float *x, const float *dy, const gl_window 
 
 /* Average over the window. Divisor: count_include_pad != 0 -> the number of window
  * positions inside the padded input [-PT, H+PB) x [-PL, W+PR), where PB, PR are given;
- * count_include_pad == 0 -> the number of positions inside the input. */
+ * count_include_pad == 0 -> the number of positions inside the input (a window wholly in
+ * the padding then gives 0/0 = NaN). With dilation the divisor counts dilated positions. */
 typedef struct {
     gl_window win;
     int PB, PR;
@@ -90,7 +92,7 @@ void gl_affine_vec(const float *x, float a, float b, size_t n, float *y);
 /* y += a * x */
 void gl_axpy_ref(float a, const float *x, size_t n, float *y);
 void gl_axpy_vec(float a, const float *x, size_t n, float *y);
-/* y = a + b */
+/* y = a + b; y may be a or b. */
 void gl_add_ref(const float *a, const float *b, size_t n, float *y);
 void gl_add_vec(const float *a, const float *b, size_t n, float *y);
 /* sum of x, and sum of x*x; accumulated in float lanes then reduced (order differs from _ref
