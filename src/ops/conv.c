@@ -78,7 +78,9 @@ static gl_status conv_finalize(gl_graph *g, gl_node *node, size_t *scratch) {
         for (int o = 0; o < p->cout_g; o++)
             for (int k = 0; k < row; k++) wt[(size_t)k * p->cout_g + o] = w[(size_t)o * row + k];
     }
-    if (!p->depthwise && !p->pointwise) *scratch = (size_t)row * p->win.OH * p->win.OW;
+    size_t ohw = (size_t)p->win.OH * p->win.OW, half = (size_t)p->cout_g / 2;
+    if (!p->depthwise)  /* im2col columns, then the sparse operands of the input gradient */
+        *scratch = (p->pointwise ? 0 : row * ohw) + p->cout_g + half * (row + ohw) + 8;
     return GL_OK;
 }
 
@@ -109,9 +111,42 @@ static void conv_forward(const gl_node *node, const gl_exec *e) {
     }
 }
 
+static int all_zero(const float *v, int n) {
+    for (int k = 0; k < n; k++)
+        if (v[k] != 0.0f) return 0;
+    return 1;
+}
+
+/* out (row, ohw) (+)= wt (row, cout_g) . dy (cout_g, ohw), the transposed convolution,
+ * over the output channels whose gradient is not all zero: from a one-hot score a
+ * classifier's final convolution (1000 channels) back-propagates through one channel,
+ * so gathering the live ones saves nearly all of its cost. Returns how many were live;
+ * with none, out is left untouched. scratch: cout_g + cout_g/2 * (row + ohw) floats. */
+static int input_gradient(const conv_params *p, const float *wt, const float *dy, int ohw, float *out, int ldo,
+                          int accumulate, float *scratch) {
+    int row = p->cin_g * p->kk, live = 0;
+    int *keep = (int *)scratch;                                   /* (cout_g) */
+    for (int o = 0; o < p->cout_g; o++)
+        if (!all_zero(dy + (size_t)o * ohw, ohw)) keep[live++] = o;
+    if (live * 2 > p->cout_g) {
+        gl_gemm_vec(row, ohw, p->cout_g, wt, p->cout_g, dy, ohw, out, ldo, accumulate);
+        return live;
+    }
+    if (!live) return 0;
+    float *a = scratch + ((p->cout_g + 3) & ~3);                  /* (row, live) */
+    float *b = a + (size_t)row * live;                            /* (live, ohw) */
+    for (int k = 0; k < row; k++)
+        for (int j = 0; j < live; j++) a[(size_t)k * live + j] = wt[(size_t)k * p->cout_g + keep[j]];
+    for (int j = 0; j < live; j++) memcpy(b + (size_t)j * ohw, dy + (size_t)keep[j] * ohw, (size_t)ohw * sizeof(float));
+    gl_gemm_vec(row, ohw, live, a, live, b, ohw, out, ldo, accumulate);
+    return live;
+}
+
 static void conv_backward(const gl_node *node, const gl_exec *e) {
     const conv_params *p = node->p;
     int hw = p->win.H * p->win.W, ohw = p->win.OH * p->win.OW, row = p->cin_g * p->kk;
+    float *col = e->scratch;                                               /* (row, OH*OW) */
+    float *sparse = p->pointwise ? e->scratch : e->scratch + (size_t)row * ohw;
     for (int n = 0; n < e->N; n++) {
         float *dx = gl_grad(e, node->in[0]) + (size_t)n * p->cin * hw;        /* (cin, H, W) */
         const float *dy = gl_grad(e, node->out[0]) + (size_t)n * p->cout * ohw; /* (cout, OH, OW) */
@@ -125,12 +160,8 @@ static void conv_backward(const gl_node *node, const gl_exec *e) {
                 continue;
             }
             const float *wt = p->wt + (size_t)gr * p->cout_g * row;           /* (row, cout_g) */
-            if (p->pointwise) {
-                gl_gemm_vec(p->cin_g, ohw, p->cout_g, wt, p->cout_g, dyg, ohw, dxg, hw, 1);
-            } else {
-                gl_gemm_vec(row, ohw, p->cout_g, wt, p->cout_g, dyg, ohw, e->scratch, ohw, 0);
-                gl_col2im_add(e->scratch, p->cin_g, &p->win, dxg);
-            }
+            if (p->pointwise) input_gradient(p, wt, dyg, ohw, dxg, hw, 1, sparse);
+            else if (input_gradient(p, wt, dyg, ohw, col, ohw, 0, sparse)) gl_col2im_add(col, p->cin_g, &p->win, dxg);
         }
     }
 }
