@@ -239,6 +239,48 @@ static void batches(void) {
     gl_model_free(m);
 }
 
+/* The same weights as raw float32, typed float_data, and float16 bit patterns in
+ * int32_data (values exact in float16) give the same model. */
+static void typed_fields(void) {
+    CHECK_CONTEXT("typed initializer fields");
+    static const float w[8] = {0.5f, -1.25f, 2.0f, 0.75f, -0.5f, 1.5f, -2.0f, 0.25f};
+    static const int32_t w16[8] = {0x3800, 0xBD00, 0x4000, 0x3A00, 0xB800, 0x3E00, 0xC000, 0x3400};
+    float logits[3][2];
+    for (int form = 0; form < 3; form++) {
+        ow_model m;
+        ow_begin(&m, 13, DIMS(1, 4, 2, 2));
+        ow_node(&m, "Conv", "x,w", "c", OW_END);
+        ow_node(&m, "GlobalAveragePool", "c", "g", OW_END);
+        ow_node(&m, "Flatten", "g", "y", OW_END);
+        if (form == 0) {
+            ow_init(&m, "w", 4, DIMS(2, 4, 1, 1), w, NULL);
+        } else {
+            ow_buf t = {0};
+            for (int d = 0; d < 4; d++) ow_int(&t, 1, DIMS(2, 4, 1, 1)[d]);
+            ow_int(&t, 2, form == 1 ? 1 : 10);
+            ow_str(&t, 8, "w");
+            for (int k = 0; k < 8; k++) {
+                if (form == 1) ow_key(&t, 4, 5), ow_raw(&t, &w[k], 4); /* float_data, unpacked */
+                else ow_int(&t, 5, w16[k]);                             /* int32_data */
+            }
+            ow_sub(&m.graph, 5, &t);
+        }
+        ow_end(&m, "y");
+        gl_model *model = NULL;
+        CHECK(load(m.buf, m.len, &model) == GL_OK, "form %d: %s", form, gl_last_error());
+        ow_free(&m);
+        if (!model) return;
+        float x[16];
+        for (int k = 0; k < 16; k++) x[k] = (float)k / 16.0f;
+        gl_images images = {x, 1, 4, 2, 2};
+        gl_predict(model, &images, logits[form], NULL);
+        gl_model_free(model);
+    }
+    CHECK(!memcmp(logits[0], logits[1], sizeof logits[0]) && !memcmp(logits[0], logits[2], sizeof logits[0]),
+          "raw %g %g, float_data %g %g, float16 %g %g", logits[0][0], logits[0][1], logits[1][0], logits[1][1],
+          logits[2][0], logits[2][1]);
+}
+
 static uint8_t *read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
@@ -265,5 +307,6 @@ int main(int argc, char **argv) {
     bad_models();
     bad_calls();
     batches();
+    typed_fields();
     return check_summary();
 }

@@ -55,7 +55,11 @@ export function maxAbsDiff(a, b) {
   return m;
 }
 
-/** Decodes a PNG or JPEG file into an ImageData-like RGBA image. */
+let jpegDecoder = null;
+
+/** Decodes a PNG or JPEG file into an ImageData-like RGBA image. JPEGs go through
+ * libjpeg-turbo (mozjpeg's decoder compiled to wasm), the decoder Pillow and most
+ * reference pipelines use, so decoded pixels match theirs exactly. */
 export async function readImage(path) {
   const bytes = readFileSync(path);
   if (/\.png$/i.test(path)) {
@@ -63,7 +67,12 @@ export async function readImage(path) {
     const png = PNG.sync.read(bytes);
     return { data: new Uint8ClampedArray(png.data), width: png.width, height: png.height };
   }
-  const jpeg = (await import('jpeg-js')).default;
-  const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
-  return { data: new Uint8ClampedArray(img.data), width: img.width, height: img.height };
+  jpegDecoder ??= (async () => {
+    const { default: decode, init } = await import('@jsquash/jpeg/decode.js');
+    const wasmPath = fileURLToPath(import.meta.resolve('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'));
+    await init(await WebAssembly.compile(readFileSync(wasmPath)));
+    return decode;
+  })();
+  const image = await (await jpegDecoder)(bytes);
+  return { data: new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length), width: image.width, height: image.height };
 }
