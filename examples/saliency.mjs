@@ -5,23 +5,11 @@
 //
 // With no arguments it uses the real SqueezeNet and cat photo from
 // ../shared/realdata when present, else a fixture network and a synthetic image.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import pngjs from 'pngjs';
+import { existsSync, readFileSync } from 'node:fs';
 import { heatmap, imageToTensor, loadModel, overlay, tensorToImage } from '../js/index.js';
+import { readPng, writePng } from './png.mjs';
 
-const { PNG } = pngjs;
 const here = (p) => new URL(p, import.meta.url);
-
-function readPng(path) {
-  const png = PNG.sync.read(readFileSync(path));
-  return { data: new Uint8ClampedArray(png.data), width: png.width, height: png.height };
-}
-
-function writePng(path, image) {
-  const png = new PNG({ width: image.width, height: image.height });
-  png.data = Buffer.from(image.data);
-  writeFileSync(path, PNG.sync.write(png));
-}
 
 function defaults() {
   const real = here('../../shared/realdata/');

@@ -4,6 +4,12 @@ import type { RGBAImage, Tensor } from './types.js';
 export type { RGBAImage, Tensor } from './types.js';
 export * from './image.js';
 
+/**
+ * Composes rows of RGBA images into one image, each magnified `scale` times
+ * (nearest neighbour), cells `gap` pixels apart on `background`. null = empty cell.
+ */
+export function montage(rows: (RGBAImage | null)[][], options?: { scale?: number; gap?: number; background?: [number, number, number, number] }): RGBAImage;
+
 /** Kinds of engine errors. */
 export type ErrorCode = 'argument' | 'model' | 'unsupported' | 'out-of-memory' | 'cancelled';
 

@@ -16,6 +16,7 @@ import { GradlensError, loadEngine } from './engine.js';
 export { GradlensError, loadEngine, simdSupported } from './engine.js';
 export { PRESETS, normalizeCard } from './card.js';
 export * from './image.js';
+export { montage } from './figure.js';
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
 
