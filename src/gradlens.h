@@ -86,7 +86,7 @@ gl_status gl_gradient(gl_model *m, const gl_images *x, const float *weights, int
 
 /* ---- methods ------------------------------------------------------------- */
 /* Simonyan et al. 2014 section 3.1: map (n,h,w) = max_c |d S_target / d pixel|;
- * grad (n,c,h,w) the raw gradient (may be NULL). One target per image. */
+ * grad (n,c,h,w) the raw gradient. Either may be NULL. One target per image. */
 gl_status gl_saliency(gl_model *m, const gl_images *x, const int32_t *targets, float *map, float *grad);
 
 typedef struct {

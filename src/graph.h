@@ -65,6 +65,7 @@ typedef struct {
     int N;
     float *mem;              /* plan_floats * N */
     float *scratch;          /* scratch_floats */
+    int guided;              /* backward with the guided-backpropagation ReLU rule */
 } gl_exec;
 
 static inline float *gl_value(const gl_exec *e, int t) {

@@ -193,10 +193,10 @@ void gl_clamp_ref(const float *x, float lo, float hi, size_t n, float *y) {
     }
 }
 
-void gl_clamp_backward_ref(const float *x, const float *dy, float lo, float hi, size_t n, float *dx) {
+void gl_clamp_backward_ref(const float *x, const float *dy, float lo, float hi, int guided, size_t n, float *dx) {
     // x (n), dy (n), dx (n)
     for (size_t i = 0; i < n; i++)
-        if (x[i] > lo && x[i] < hi) dx[i] += dy[i];
+        if (x[i] > lo && x[i] < hi && (!guided || dy[i] > 0.0f)) dx[i] += dy[i];
 }
 
 void gl_leaky_relu_ref(const float *x, float alpha, size_t n, float *y) {

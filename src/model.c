@@ -130,6 +130,7 @@ gl_status gl_run_begin(gl_model *m, int first, int count, gl_run *r) {
     r->dpixels = p;
     p += gl_image_floats(m) * count;
     r->e.scratch = p;
+    r->e.guided = 0;
     r->first = first;
     return GL_OK;
 }

@@ -35,6 +35,14 @@ void gl_run_forward(const gl_run *r, const float *pixels, float *logits);
 /* Backward of r->dscore to the pixels, into r->dpixels. */
 void gl_run_backward_pixels(const gl_run *r);
 
+/* d S_targets[i] / d pixels for `count` images x (count,c,h,w) in chunks: grad
+ * (count,c,h,w); scores (count) the target scores, may be NULL. guided: the
+ * guided-backpropagation ReLU rule. Inputs are not checked (callers do). */
+gl_status gl_target_gradients(gl_model *m, const float *x, int count, const int32_t *targets, int guided, float *grad,
+                              float *scores);
+/* map (n,h,w) = max over channels of |g|, g (n,c,h,w). */
+void gl_map_abs_max(const gl_model *m, const float *g, int n, float *map);
+
 void gl_softmax(const float *logits, int n, float *probs);
 /* The softmax probability of class k alone. */
 float gl_softmax_at(const float *logits, int n, int k);

@@ -70,8 +70,11 @@ static void clamp_forward(const gl_node *node, const gl_exec *e) {
 
 static void clamp_backward(const gl_node *node, const gl_exec *e) {
     const act_params *p = node->p;
-    gl_clamp_backward_vec(gl_value(e, node->in[0]), gl_grad(e, node->out[0]), p->lo, p->hi, act_numel(node, e),
-                          gl_grad(e, node->in[0]));
+    /* Guided backpropagation changes the rule of ReLU-like units only: Relu, and Clip
+     * from 0 (ReLU6), the units Springenberg et al. and PyTorch's hooks treat as ReLU. */
+    int guided = e->guided && p->lo == 0.0f;
+    gl_clamp_backward_vec(gl_value(e, node->in[0]), gl_grad(e, node->out[0]), p->lo, p->hi, guided,
+                          act_numel(node, e), gl_grad(e, node->in[0]));
 }
 
 static void leaky_forward(const gl_node *node, const gl_exec *e) {
