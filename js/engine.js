@@ -82,12 +82,16 @@ class Engine {
     return new Int32Array(this.memory, ptr, n).slice();
   }
 
-  lastError() {
+  /** The NUL-terminated string at ptr. */
+  string(ptr) {
     const mem = new Uint8Array(this.memory);
-    const ptr = this.exports.glw_last_error();
     let end = ptr;
     while (mem[end]) end++;
     return new TextDecoder().decode(mem.subarray(ptr, end));
+  }
+
+  lastError() {
+    return this.string(this.exports.glw_last_error());
   }
 
   /** Throws the engine's message as an Error unless status is 0. */

@@ -79,19 +79,11 @@ gl_status gl_fool(gl_model *m, const gl_images *x, const int32_t *targets, const
         const float *scores = gl_value(&r.e, m->g.score);
         for (int i = 0; i < count; i++) {
             int n = first + i;
-            const float *a = x->data + (size_t)n * image, *b = out + (size_t)n * image;
-            double sq = 0;
-            float mx = 0;
-            for (size_t p = 0; p < image; p++) {
-                float d = fabsf(b[p] - a[p]);
-                sq += (double)d * d;
-                mx = d > mx ? d : mx;
-            }
             if (iterations) iterations[n] = its[i];
             if (success) success[n] = ok[i];
             if (logits) memcpy(logits + (size_t)n * K, scores + (size_t)i * K, (size_t)K * sizeof(float));
-            if (l2) l2[n] = (float)sqrt(sq);
-            if (linf) linf[n] = mx;
+            gl_perturbation(out + (size_t)n * image, x->data + (size_t)n * image, image, l2 ? l2 + n : NULL,
+                            linf ? linf + n : NULL);
         }
     }
     return GL_OK;

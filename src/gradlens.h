@@ -73,6 +73,14 @@ int gl_model_num_classes(const gl_model *m);
  * -1 when absent. gl_model_tensor_shape gives its per-image shape. */
 int gl_model_find_tensor(const gl_model *m, const char *name);
 int gl_model_tensor_shape(const gl_model *m, int tensor, int *dims, int max_dims);
+const char *gl_model_tensor_name(const gl_model *m, int tensor);
+
+/* Sanity checks (Adebayo et al. 2018): redraws the weights of the layer that
+ * computes `tensor` (-1: the classifier, the last layer with weights before the
+ * scores) from a normal distribution with their current mean and spread, seeded.
+ * Explanations that do not change are not explaining the model. Irreversible:
+ * reload the model to undo. */
+gl_status gl_model_randomize_layer(gl_model *m, int tensor, uint64_t seed);
 
 /* ---- forward and backward ------------------------------------------------ */
 /* logits (n, classes): the unnormalized scores; probs (n, classes): their softmax.
@@ -89,6 +97,51 @@ gl_status gl_gradient(gl_model *m, const gl_images *x, const float *weights, int
  * grad (n,c,h,w) the raw gradient. Either may be NULL. One target per image. */
 gl_status gl_saliency(gl_model *m, const gl_images *x, const int32_t *targets, float *map, float *grad);
 
+/* SmoothGrad (Smilkov et al. 2017): grad (n,c,h,w) = the mean over `samples`
+ * noisy copies x + N(0, sigma^2) (sigma a fraction of the [0,1] pixel range) of
+ * the target gradient, or of its square; map (n,h,w) = max_c |grad|. */
+typedef struct {
+    int samples;                  /* default 25 */
+    float sigma;                  /* default 0.15 */
+    int squared;                  /* average g^2 (SmoothGrad-squared); default 0 */
+    uint64_t seed;                /* default 0 */
+} gl_smoothgrad_options;
+gl_smoothgrad_options gl_smoothgrad_defaults(void);
+gl_status gl_smoothgrad(gl_model *m, const gl_images *x, const int32_t *targets, const gl_smoothgrad_options *o,
+                        float *map, float *grad);
+
+/* Integrated Gradients (Sundararajan et al. 2017): attr (n,c,h,w) = (x - b) *
+ * the mean target gradient along the straight path from the baseline b to x
+ * (trapezoidal rule, steps + 1 points); map (n,h,w) = sum over channels (signed);
+ * error (n) = |sum(attr) - (S(x) - S(b))|, the completeness gap. */
+typedef enum { GL_BASELINE_BLACK = 0, GL_BASELINE_BLURRED = 1, GL_BASELINE_GIVEN = 2 } gl_baseline;
+typedef struct {
+    int steps;                    /* default 32 */
+    gl_baseline baseline;         /* default black */
+    float blur_sigma;             /* the blurred baseline's sigma; default max(h, w) / 16 */
+    const float *baseline_image;  /* (n,c,h,w) for GL_BASELINE_GIVEN */
+} gl_ig_options;
+gl_ig_options gl_ig_defaults(const gl_model *m);
+gl_status gl_integrated_gradients(gl_model *m, const gl_images *x, const int32_t *targets, const gl_ig_options *o,
+                                  float *map, float *attr, float *error);
+
+/* Gradient x Input: attr (n,c,h,w) = x * d S_target / d x; map = sum over channels. */
+gl_status gl_gradient_x_input(gl_model *m, const gl_images *x, const int32_t *targets, float *map, float *attr);
+
+/* Guided Backpropagation (Springenberg et al. 2015): ReLU units (Relu, and Clip
+ * from 0 such as ReLU6) pass only positive gradients through positive inputs;
+ * grad (n,c,h,w); map (n,h,w) = max_c |grad|. */
+gl_status gl_guided_backprop(gl_model *m, const gl_images *x, const int32_t *targets, float *map, float *grad);
+
+/* Grad-CAM (Selvaraju et al. 2017) at the 4-D activation `tensor` (C',h',w'),
+ * -1 for the default (gl_model_default_cam_layer): lowres (n,h',w') =
+ * ReLU(sum_c mean(dS/dA_c) A_c), map (n,h,w) its bilinear upsampling. Either may
+ * be NULL. */
+gl_status gl_grad_cam(gl_model *m, const gl_images *x, const int32_t *targets, int tensor, float *map, float *lowres);
+/* The last 4-D activation before a global average pooling, else the last 4-D
+ * activation with more than one pixel; -1 when there is none. */
+int gl_model_default_cam_layer(const gl_model *m);
+
 typedef struct {
     float learning_rate;          /* step = learning_rate * g / ||g||_2; default 1 */
     int max_iterations;           /* hard cap; default 100 */
@@ -103,6 +156,26 @@ gl_fool_options gl_fool_defaults(void);
  * of the final images; l2, linf (n) of out - x. Any output but out may be NULL. */
 gl_status gl_fool(gl_model *m, const gl_images *x, const int32_t *targets, const gl_fool_options *o,
                   float *out, int32_t *iterations, int32_t *success, float *logits, float *l2, float *linf);
+
+/* FGSM (Goodfellow et al. 2015) and PGD (Madry et al. 2018) on the cross-entropy
+ * of the scores, in pixel space, clamped to [0,1]. targets NULL: untargeted,
+ * away from labels (or, when labels is NULL too, from the model's own
+ * predictions); else towards the targets. out (n,c,h,w); success (n); logits
+ * (n, classes) of out; l2, linf (n) of out - x. Outputs but out may be NULL. */
+typedef enum { GL_ATTACK_FGSM = 0, GL_ATTACK_PGD_LINF = 1, GL_ATTACK_PGD_L2 = 2 } gl_attack_method;
+typedef struct {
+    gl_attack_method method;
+    float epsilon;                /* ball radius; default 8/255 (L-inf, FGSM), 1.0 (L2) */
+    float step;                   /* PGD step; default epsilon / 4 */
+    int steps;                    /* PGD; default 10 */
+    int random_start;             /* PGD: from a random point of the ball; default 1 */
+    uint64_t seed;                /* the random start; default 0 */
+    gl_progress_fn progress;      /* per step: probability of the label or target */
+    void *user;
+} gl_attack_options;
+gl_attack_options gl_attack_defaults(gl_attack_method method);
+gl_status gl_attack(gl_model *m, const gl_images *x, const int32_t *labels, const int32_t *targets,
+                    const gl_attack_options *o, float *out, int32_t *success, float *logits, float *l2, float *linf);
 
 typedef struct {
     int iterations;               /* default 100 */

@@ -14,6 +14,7 @@
 #include "arena.h"
 #include "gradlens.h"
 #include "onnx.h"
+#include "rng.h"
 
 enum { GL_MAX_DIMS = 6, GL_MAX_CHANNELS = 16 };
 
@@ -95,6 +96,8 @@ typedef struct gl_op {
     gl_status (*finalize)(gl_graph *g, gl_node *node, size_t *scratch_floats);
     void (*forward)(const gl_node *node, const gl_exec *e);
     void (*backward)(const gl_node *node, const gl_exec *e);
+    /* optional: redraw the weights at random with their current spread (sanity checks) */
+    void (*randomize)(gl_node *node, gl_rng *rng);
 } gl_op;
 
 const gl_op *gl_find_op(const char *op_type);

@@ -98,6 +98,12 @@ gl_status gl_build_output(gl_build *b, int k, int ndim, const int *dims, int ali
 
 void *gl_build_alloc(gl_build *b, size_t bytes) { return gl_arena_alloc(&b->g->arena, bytes); }
 
+/* Names outlive the parsed ONNX (it is freed after load): the graph keeps copies. */
+static const char *keep_name(gl_graph *g, const char *name) {
+    const char *copy = gl_arena_strndup(&g->arena, name, strlen(name));
+    return copy ? copy : "";
+}
+
 /* ---- graph construction -------------------------------------------------- */
 static gl_status oom(void) { return gl_fail(GL_ERR_OUT_OF_MEMORY, "out of memory building the graph"); }
 
@@ -106,7 +112,7 @@ static gl_status add_const(gl_graph *g, name_table *nt, const onnx_tensor *ot, c
     gl_tensor *t = &g->tensors[*slot ? *slot - 1 : g->ntensors];
     if (!*slot) *slot = ++g->ntensors;
     memset(t, 0, sizeof *t);
-    t->name = name;
+    t->name = keep_name(g, name);
     t->kind = GL_TENSOR_CONST;
     t->ndim = ot->ndim > GL_MAX_DIMS ? GL_MAX_DIMS : ot->ndim;
     for (int d = 0; d < t->ndim; d++) t->dims[d] = (int)ot->dims[d];
@@ -196,7 +202,7 @@ static gl_status add_input(gl_graph *g, name_table *nt, const onnx_model *om) {
     g->input = g->ntensors++;
     *name_slot(nt, g, in->name) = g->input + 1;
     gl_tensor *t = &g->tensors[g->input];
-    t->name = in->name;
+    t->name = keep_name(g, in->name);
     t->kind = GL_TENSOR_ACT;
     t->ndim = 4;
     int dims[4] = {1, g->c, g->h, g->w};
@@ -210,7 +216,7 @@ static gl_status add_input(gl_graph *g, name_table *nt, const onnx_model *om) {
 static gl_status build_node(gl_graph *g, name_table *nt, const onnx_node *on) {
     gl_node *node = &g->nodes[g->nnodes];
     node->op = gl_find_op(on->op_type);
-    node->name = on->name;
+    node->name = keep_name(g, on->name);
     node->nin = on->ninputs;
     node->nout = on->noutputs;
     node->in = gl_arena_array(&g->arena, (size_t)on->ninputs + 1, sizeof(int));
@@ -232,7 +238,7 @@ static gl_status build_node(gl_graph *g, name_table *nt, const onnx_node *on) {
         node->out[k] = g->ntensors++;
         *slot = node->out[k] + 1;
         gl_tensor *t = &g->tensors[node->out[k]];
-        t->name = on->outputs[k];
+        t->name = keep_name(g, on->outputs[k]);
         t->kind = GL_TENSOR_ACT;
         t->alias = -1;
         t->producer = g->nnodes;

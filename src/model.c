@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "rng.h"
 #include "status.h"
 
 /* Activation memory a chunk may take: larger batches are split, so memory stays
@@ -74,11 +75,38 @@ int gl_model_find_tensor(const gl_model *m, const char *name) {
     return -1;
 }
 
+const char *gl_model_tensor_name(const gl_model *m, int tensor) {
+    return tensor >= 0 && tensor < m->g.ntensors ? m->g.tensors[tensor].name : "";
+}
+
 int gl_model_tensor_shape(const gl_model *m, int tensor, int *dims, int max_dims) {
     if (tensor < 0 || tensor >= m->g.ntensors) return 0;
     const gl_tensor *t = &m->g.tensors[tensor];
     for (int d = 0; d < t->ndim && d < max_dims; d++) dims[d] = t->dims[d];
     return t->ndim;
+}
+
+gl_status gl_model_randomize_layer(gl_model *m, int tensor, uint64_t seed) {
+    gl_graph *g = &m->g;
+    int t = tensor < 0 ? g->score : tensor;
+    if (t >= g->ntensors || g->tensors[t].kind != GL_TENSOR_ACT)
+        return gl_fail(GL_ERR_ARGUMENT, "tensor %d is not an activation of this model", tensor);
+    /* Through aliases (Flatten, folded BatchNorm ...) to the node that computes it;
+     * for the default, on through weightless nodes to the classifier layer. */
+    for (;;) {
+        while (g->tensors[t].alias >= 0) t = g->tensors[t].alias;
+        int k = g->tensors[t].producer;
+        if (k < 0) break;
+        if (g->nodes[k].op->randomize) {
+            gl_rng rng = {seed};
+            g->nodes[k].op->randomize(&g->nodes[k], &rng);
+            return GL_OK;
+        }
+        if (tensor >= 0 || g->nodes[k].nin < 1 || g->nodes[k].in[0] < 0) break;
+        t = g->nodes[k].in[0];
+    }
+    return gl_fail(GL_ERR_ARGUMENT, "'%s' is not computed by a layer with weights (Conv, Gemm, MatMul)",
+                   g->tensors[tensor < 0 ? g->score : tensor].name);
 }
 
 size_t gl_image_floats(const gl_model *m) { return (size_t)m->g.c * m->g.h * m->g.w; }
@@ -155,6 +183,18 @@ float gl_softmax_at(const float *logits, int n, int k) {
     double sum = 0;
     for (int j = 0; j < n; j++) sum += exp((double)logits[j] - logits[k]);
     return (float)(1.0 / sum);
+}
+
+void gl_perturbation(const float *a, const float *b, size_t n, float *l2, float *linf) {
+    double sq = 0;
+    float mx = 0;
+    for (size_t p = 0; p < n; p++) {
+        float d = fabsf(a[p] - b[p]);
+        sq += (double)d * d;
+        mx = d > mx ? d : mx;
+    }
+    if (l2) *l2 = (float)sqrt(sq);
+    if (linf) *linf = mx;
 }
 
 int gl_argmax(const float *v, int n) {

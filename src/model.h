@@ -43,6 +43,9 @@ gl_status gl_target_gradients(gl_model *m, const float *x, int count, const int3
 /* map (n,h,w) = max over channels of |g|, g (n,c,h,w). */
 void gl_map_abs_max(const gl_model *m, const float *g, int n, float *map);
 
+/* L2 and L-inf norms of a - b (n floats); either output may be NULL. */
+void gl_perturbation(const float *a, const float *b, size_t n, float *l2, float *linf);
+
 void gl_softmax(const float *logits, int n, float *probs);
 /* The softmax probability of class k alone. */
 float gl_softmax_at(const float *logits, int n, int k);

@@ -20,3 +20,12 @@ void gl_rng_gaussian(gl_rng *r, float *out, size_t n) {
         if (k + 1 < n) out[k + 1] = (float)(rad * sin(two_pi * u2));
     }
 }
+
+void gl_rng_redraw(gl_rng *r, float *v, size_t n) {
+    double sum = 0, sq = 0;
+    for (size_t k = 0; k < n; k++) sum += v[k], sq += (double)v[k] * v[k];
+    double mean = n ? sum / (double)n : 0, var = n ? sq / (double)n - mean * mean : 0;
+    float std = var > 0 ? (float)sqrt(var) : 0.0f;
+    gl_rng_gaussian(r, v, n);
+    for (size_t k = 0; k < n; k++) v[k] = (float)mean + std * v[k];
+}

@@ -7,9 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct {
+typedef struct gl_rng {
     uint64_t state;
 } gl_rng;
+
+/* Replaces v (n) by draws of N(mean(v), std(v)^2): a layer re-initialized with
+ * the spread of its trained weights (Adebayo et al. 2018's sanity check). */
+void gl_rng_redraw(gl_rng *r, float *v, size_t n);
 
 uint64_t gl_rng_next(gl_rng *r);
 /* (next >> 40) * 2^-24: 24 random bits, a float in [0, 1). */

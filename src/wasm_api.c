@@ -37,6 +37,8 @@ EXPORT void glw_info(const gl_model *m, int32_t *info) {
 
 EXPORT int glw_find_tensor(const gl_model *m, const char *name) { return gl_model_find_tensor(m, name); }
 
+EXPORT const char *glw_tensor_name(const gl_model *m, int tensor) { return gl_model_tensor_name(m, tensor); }
+
 EXPORT int glw_tensor_shape(const gl_model *m, int tensor, int32_t *dims, int max_dims) {
     return gl_model_tensor_shape(m, tensor, dims, max_dims);
 }
@@ -60,6 +62,64 @@ EXPORT int glw_saliency(gl_model *m, const float *x, int n, int c, int h, int w,
     return gl_saliency(m, &images, targets, map, grad);
 }
 
+/* The seeds arrive as two 32-bit halves: JS numbers cannot carry 64 bits. */
+static uint64_t seed64(uint32_t lo, uint32_t hi) { return (uint64_t)hi << 32 | lo; }
+
+EXPORT int glw_smoothgrad(gl_model *m, const float *x, int n, int c, int h, int w, const int32_t *targets, int samples,
+                          float sigma, int squared, uint32_t seed_lo, uint32_t seed_hi, float *map, float *grad) {
+    IMAGES(x, n, c, h, w);
+    gl_smoothgrad_options o = {samples, sigma, squared, seed64(seed_lo, seed_hi)};
+    return gl_smoothgrad(m, &images, targets, &o, map, grad);
+}
+
+/* baseline: 0 black, 1 blurred (blur_sigma <= 0: the default), 2 given */
+EXPORT int glw_integrated_gradients(gl_model *m, const float *x, int n, int c, int h, int w, const int32_t *targets,
+                                    int steps, int baseline, float blur_sigma, const float *baseline_image, float *map,
+                                    float *attr, float *error) {
+    IMAGES(x, n, c, h, w);
+    gl_ig_options o = gl_ig_defaults(m);
+    o.steps = steps;
+    o.baseline = (gl_baseline)baseline;
+    if (blur_sigma > 0) o.blur_sigma = blur_sigma;
+    o.baseline_image = baseline_image;
+    return gl_integrated_gradients(m, &images, targets, &o, map, attr, error);
+}
+
+EXPORT int glw_gradient_x_input(gl_model *m, const float *x, int n, int c, int h, int w, const int32_t *targets,
+                                float *map, float *attr) {
+    IMAGES(x, n, c, h, w);
+    return gl_gradient_x_input(m, &images, targets, map, attr);
+}
+
+EXPORT int glw_guided_backprop(gl_model *m, const float *x, int n, int c, int h, int w, const int32_t *targets,
+                               float *map, float *grad) {
+    IMAGES(x, n, c, h, w);
+    return gl_guided_backprop(m, &images, targets, map, grad);
+}
+
+EXPORT int glw_default_cam_layer(const gl_model *m) { return gl_model_default_cam_layer(m); }
+
+EXPORT int glw_grad_cam(gl_model *m, const float *x, int n, int c, int h, int w, const int32_t *targets, int tensor,
+                        float *map, float *lowres) {
+    IMAGES(x, n, c, h, w);
+    return gl_grad_cam(m, &images, targets, tensor, map, lowres);
+}
+
+EXPORT int glw_randomize_layer(gl_model *m, int tensor, uint32_t seed_lo, uint32_t seed_hi) {
+    return gl_model_randomize_layer(m, tensor, seed64(seed_lo, seed_hi));
+}
+
+/* labels, targets: NULL when absent (untargeted / the model's own predictions) */
+EXPORT int glw_attack(gl_model *m, const float *x, int n, int c, int h, int w, const int32_t *labels,
+                      const int32_t *targets, int method, float epsilon, float step, int steps, int random_start,
+                      uint32_t seed_lo, uint32_t seed_hi, int with_progress, float *out, int32_t *success,
+                      float *logits, float *l2, float *linf) {
+    IMAGES(x, n, c, h, w);
+    gl_attack_options o = {(gl_attack_method)method, epsilon, step, steps, random_start, seed64(seed_lo, seed_hi),
+                           with_progress ? progress_to_js : NULL, NULL};
+    return gl_attack(m, &images, labels, targets, &o, out, success, logits, l2, linf);
+}
+
 EXPORT int glw_fool(gl_model *m, const float *x, int n, int c, int h, int w, const int32_t *targets,
                     float learning_rate, int max_iterations, int with_progress, float *out, int32_t *iterations,
                     int32_t *success, float *logits, float *l2, float *linf) {
@@ -78,7 +138,7 @@ static int opt_int(float v, int dflt) {
 }
 
 /* opts (floats): iterations, l2_reg, learning_rate, blur_every, blur_sigma, jitter_x, jitter_y;
- * a NaN keeps the default. The seed is split in two 32-bit halves for JS. */
+ * a NaN keeps the default. */
 EXPORT int glw_visualize(gl_model *m, int32_t target, const float *opts, uint32_t seed_lo, uint32_t seed_hi,
                          const float *init, int with_progress, float *out, float *logits) {
     gl_visualize_options o = gl_visualize_defaults(m);
@@ -89,7 +149,7 @@ EXPORT int glw_visualize(gl_model *m, int32_t target, const float *opts, uint32_
     o.blur_sigma = opt_float(opts[4], o.blur_sigma);
     o.jitter_x = opt_int(opts[5], o.jitter_x);
     o.jitter_y = opt_int(opts[6], o.jitter_y);
-    o.seed = (uint64_t)seed_hi << 32 | seed_lo;
+    o.seed = seed64(seed_lo, seed_hi);
     o.init = init;
     o.progress = with_progress ? progress_to_js : NULL;
     return gl_visualize_class(m, target, &o, out, logits);

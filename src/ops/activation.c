@@ -88,6 +88,6 @@ static void leaky_backward(const gl_node *node, const gl_exec *e) {
                                gl_grad(e, node->in[0]));
 }
 
-const gl_op gl_op_relu = {"Relu", relu_build, NULL, clamp_forward, clamp_backward};
-const gl_op gl_op_clip = {"Clip", clip_build, NULL, clamp_forward, clamp_backward};
-const gl_op gl_op_leaky_relu = {"LeakyRelu", leaky_build, NULL, leaky_forward, leaky_backward};
+const gl_op gl_op_relu = {.name = "Relu", .build = relu_build, .forward = clamp_forward, .backward = clamp_backward};
+const gl_op gl_op_clip = {.name = "Clip", .build = clip_build, .forward = clamp_forward, .backward = clamp_backward};
+const gl_op gl_op_leaky_relu = {.name = "LeakyRelu", .build = leaky_build, .forward = leaky_forward, .backward = leaky_backward};

@@ -134,4 +134,4 @@ static void add_backward(const gl_node *node, const gl_exec *e) {
     }
 }
 
-const gl_op gl_op_add = {"Add", add_build, NULL, add_forward, add_backward};
+const gl_op gl_op_add = {.name = "Add", .build = add_build, .forward = add_forward, .backward = add_backward};

@@ -70,4 +70,4 @@ static void bn_backward(const gl_node *node, const gl_exec *e) {
         }
 }
 
-const gl_op gl_op_batchnorm = {"BatchNormalization", bn_build, NULL, bn_forward, bn_backward};
+const gl_op gl_op_batchnorm = {.name = "BatchNormalization", .build = bn_build, .forward = bn_forward, .backward = bn_backward};

@@ -64,4 +64,4 @@ static void concat_run(const gl_node *node, const gl_exec *e, int backward) {
 static void concat_forward(const gl_node *node, const gl_exec *e) { concat_run(node, e, 0); }
 static void concat_backward(const gl_node *node, const gl_exec *e) { concat_run(node, e, 1); }
 
-const gl_op gl_op_concat = {"Concat", concat_build, NULL, concat_forward, concat_backward};
+const gl_op gl_op_concat = {.name = "Concat", .build = concat_build, .forward = concat_forward, .backward = concat_backward};

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../ops.h"
+#include "../rng.h"
 #include "../status.h"
 
 typedef struct {
@@ -68,9 +69,8 @@ void gl_conv_fold_affine(gl_node *conv, const float *a, const float *b) {
     }
 }
 
-static gl_status conv_finalize(gl_graph *g, gl_node *node, size_t *scratch) {
-    (void)g;
-    conv_params *p = node->p;
+/* The per-group transposes that the input gradient multiplies by. */
+static void transpose_weights(conv_params *p) {
     int row = p->cin_g * p->kk;
     for (int gr = 0; gr < p->groups; gr++) {
         const float *w = p->w + (size_t)gr * p->cout_g * row;   /* (cout_g, row) */
@@ -78,6 +78,20 @@ static gl_status conv_finalize(gl_graph *g, gl_node *node, size_t *scratch) {
         for (int o = 0; o < p->cout_g; o++)
             for (int k = 0; k < row; k++) wt[(size_t)k * p->cout_g + o] = w[(size_t)o * row + k];
     }
+}
+
+static void conv_randomize(gl_node *node, gl_rng *rng) {
+    conv_params *p = node->p;
+    gl_rng_redraw(rng, p->w, (size_t)p->cout * p->cin_g * p->kk);
+    gl_rng_redraw(rng, p->bias, (size_t)p->cout);
+    transpose_weights(p);
+}
+
+static gl_status conv_finalize(gl_graph *g, gl_node *node, size_t *scratch) {
+    (void)g;
+    conv_params *p = node->p;
+    int row = p->cin_g * p->kk;
+    transpose_weights(p);
     size_t ohw = (size_t)p->win.OH * p->win.OW, half = (size_t)p->cout_g / 2;
     if (!p->depthwise)  /* im2col columns, then the sparse operands of the input gradient */
         *scratch = (p->pointwise ? 0 : row * ohw) + p->cout_g + half * (row + ohw) + 8;
@@ -166,4 +180,4 @@ static void conv_backward(const gl_node *node, const gl_exec *e) {
     }
 }
 
-const gl_op gl_op_conv = {"Conv", conv_build, conv_finalize, conv_forward, conv_backward};
+const gl_op gl_op_conv = {.name = "Conv", .build = conv_build, .finalize = conv_finalize, .forward = conv_forward, .backward = conv_backward, .randomize = conv_randomize};

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../ops.h"
+#include "../rng.h"
 #include "../status.h"
 
 typedef struct {
@@ -13,17 +14,20 @@ typedef struct {
     float *bias;        /* (rows, M) = beta * C broadcast, or NULL */
 } gemm_params;
 
+static void transpose_b(gemm_params *p) {
+    for (int k = 0; k < p->K; k++)
+        for (int m = 0; m < p->M; m++) p->bt[(size_t)m * p->K + k] = p->b[(size_t)k * p->M + m];
+}
+
 /* B (K, M) after transB and alpha, and its transpose. */
 static gl_status pack_weights(gl_build *b, gemm_params *p, const gl_tensor *B, int trans_b, float alpha) {
     p->b = gl_build_alloc(b, (size_t)p->K * p->M * sizeof(float));
     p->bt = gl_build_alloc(b, (size_t)p->K * p->M * sizeof(float));
     if (!p->b || !p->bt) return gl_fail(GL_ERR_OUT_OF_MEMORY, "out of memory for weights");
     for (int k = 0; k < p->K; k++)
-        for (int m = 0; m < p->M; m++) {
-            float v = alpha * (trans_b ? B->f[(size_t)m * p->K + k] : B->f[(size_t)k * p->M + m]);
-            p->b[(size_t)k * p->M + m] = v;
-            p->bt[(size_t)m * p->K + k] = v;
-        }
+        for (int m = 0; m < p->M; m++)
+            p->b[(size_t)k * p->M + m] = alpha * (trans_b ? B->f[(size_t)m * p->K + k] : B->f[(size_t)k * p->M + m]);
+    transpose_b(p);
     return GL_OK;
 }
 
@@ -76,6 +80,13 @@ static gl_status matmul_build(gl_build *b) {
     return gemm_common(b, 0, 1.0f, &p);
 }
 
+static void gemm_randomize(gl_node *node, gl_rng *rng) {
+    gemm_params *p = node->p;
+    gl_rng_redraw(rng, p->b, (size_t)p->K * p->M);
+    transpose_b(p);
+    if (p->bias) gl_rng_redraw(rng, p->bias, (size_t)p->rows * p->M);
+}
+
 static void gemm_forward(const gl_node *node, const gl_exec *e) {
     const gemm_params *p = node->p;
     int rows = p->rows * e->N;
@@ -94,5 +105,5 @@ static void gemm_backward(const gl_node *node, const gl_exec *e) {
     gl_gemm_vec(p->rows * e->N, p->K, p->M, gl_grad(e, node->out[0]), p->M, p->bt, p->K, gl_grad(e, node->in[0]), p->K, 1);
 }
 
-const gl_op gl_op_gemm = {"Gemm", gemm_build, NULL, gemm_forward, gemm_backward};
-const gl_op gl_op_matmul = {"MatMul", matmul_build, NULL, gemm_forward, gemm_backward};
+const gl_op gl_op_gemm = {.name = "Gemm", .build = gemm_build, .forward = gemm_forward, .backward = gemm_backward, .randomize = gemm_randomize};
+const gl_op gl_op_matmul = {.name = "MatMul", .build = matmul_build, .forward = gemm_forward, .backward = gemm_backward, .randomize = gemm_randomize};

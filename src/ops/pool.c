@@ -96,6 +96,6 @@ static void gap_backward(const gl_node *node, const gl_exec *e) {
     }
 }
 
-const gl_op gl_op_maxpool = {"MaxPool", maxpool_build, NULL, maxpool_forward, maxpool_backward};
-const gl_op gl_op_avgpool = {"AveragePool", avgpool_build, NULL, avgpool_forward, avgpool_backward};
-const gl_op gl_op_global_avgpool = {"GlobalAveragePool", gap_build, NULL, gap_forward, gap_backward};
+const gl_op gl_op_maxpool = {.name = "MaxPool", .build = maxpool_build, .forward = maxpool_forward, .backward = maxpool_backward};
+const gl_op gl_op_avgpool = {.name = "AveragePool", .build = avgpool_build, .forward = avgpool_forward, .backward = avgpool_backward};
+const gl_op gl_op_global_avgpool = {.name = "GlobalAveragePool", .build = gap_build, .forward = gap_forward, .backward = gap_backward};

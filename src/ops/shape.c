@@ -102,9 +102,9 @@ static gl_status softmax_build(gl_build *b) {
     return st ? st : gl_build_output(b, 0, x->ndim, x->dims, -1);
 }
 
-const gl_op gl_op_identity = {"Identity", alias_build, NULL, NULL, NULL};
-const gl_op gl_op_dropout = {"Dropout", alias_build, NULL, NULL, NULL};
-const gl_op gl_op_flatten = {"Flatten", flatten_build, NULL, NULL, NULL};
-const gl_op gl_op_reshape = {"Reshape", reshape_build, NULL, NULL, NULL};
-const gl_op gl_op_softmax = {"Softmax", softmax_build, NULL, NULL, NULL};
-const gl_op gl_op_log_softmax = {"LogSoftmax", softmax_build, NULL, NULL, NULL};
+const gl_op gl_op_identity = {.name = "Identity", .build = alias_build};
+const gl_op gl_op_dropout = {.name = "Dropout", .build = alias_build};
+const gl_op gl_op_flatten = {.name = "Flatten", .build = flatten_build};
+const gl_op gl_op_reshape = {.name = "Reshape", .build = reshape_build};
+const gl_op gl_op_softmax = {.name = "Softmax", .build = softmax_build};
+const gl_op gl_op_log_softmax = {.name = "LogSoftmax", .build = softmax_build};

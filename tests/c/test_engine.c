@@ -281,6 +281,82 @@ static void typed_fields(void) {
           logits[2][0], logits[2][1]);
 }
 
+/* Every method runs clean under the sanitizers, names survive loading, and the
+ * methods' defining identities hold. */
+static void methods(void) {
+    CHECK_CONTEXT("methods");
+    ow_model om;
+    tiny_model(&om);
+    gl_model *m = NULL;
+    load(om.buf, om.len, &m);
+    ow_free(&om);
+    enum { N = 2, IMG = 72, PLANE = 36 };
+    float x[N * IMG], grad[N * IMG], attr[N * IMG], map[N * PLANE], out[N * IMG], err[N], logits[N * 3], l2[N], linf[N];
+    int32_t targets[N] = {0, 2}, ok[N];
+    for (int k = 0; k < N * IMG; k++) x[k] = 0.1f + 0.8f * (float)((k * 13) % 29) / 29.0f;
+    gl_images images = {x, N, 2, 6, 6};
+
+    int conv = gl_model_find_tensor(m, "c");
+    CHECK(conv >= 0 && !strcmp(gl_model_tensor_name(m, conv), "c"), "tensor 'c' not found after load");
+    CHECK(gl_model_default_cam_layer(m) == gl_model_find_tensor(m, "r"), "default Grad-CAM layer is not the pooled 'r'");
+    float lowres[N * PLANE];
+    CHECK(gl_grad_cam(m, &images, targets, -1, map, lowres) == GL_OK, "grad-cam: %s", gl_last_error());
+    for (int k = 0; k < N * PLANE; k++) CHECK(map[k] >= 0 && lowres[k] >= 0, "Grad-CAM is a ReLU: %g", map[k]);
+
+    CHECK(gl_saliency(m, &images, targets, NULL, grad) == GL_OK, "saliency: %s", gl_last_error());
+    CHECK(gl_gradient_x_input(m, &images, targets, map, attr) == GL_OK, "gxi: %s", gl_last_error());
+    for (int k = 0; k < N * IMG; k++) CHECK(attr[k] == x[k] * grad[k], "gradient x input differs at %d", k);
+
+    gl_ig_options ig = gl_ig_defaults(m);
+    ig.steps = 256;
+    CHECK(gl_integrated_gradients(m, &images, targets, &ig, map, attr, err) == GL_OK, "ig: %s", gl_last_error());
+    float s0[N * 3], s1[N * 3], black[N * IMG] = {0};
+    gl_images zeros = {black, N, 2, 6, 6};
+    gl_predict(m, &images, s1, NULL);
+    gl_predict(m, &zeros, s0, NULL);
+    for (int i = 0; i < N; i++) {
+        float gap = fabsf(s1[i * 3 + targets[i]] - s0[i * 3 + targets[i]]);
+        CHECK(err[i] <= 0.01f * gap + 1e-6f, "IG completeness error %g for a score change of %g", err[i], gap);
+    }
+    ig.baseline = GL_BASELINE_BLURRED;
+    CHECK(gl_integrated_gradients(m, &images, targets, &ig, map, attr, err) == GL_OK, "ig blurred: %s", gl_last_error());
+    ig.baseline = GL_BASELINE_GIVEN;
+    ig.baseline_image = NULL;
+    CHECK(gl_integrated_gradients(m, &images, targets, &ig, map, attr, err) == GL_ERR_ARGUMENT, "no baseline image accepted");
+
+    gl_smoothgrad_options sg = gl_smoothgrad_defaults();
+    sg.samples = 20;
+    CHECK(gl_smoothgrad(m, &images, targets, &sg, map, grad) == GL_OK, "smoothgrad: %s", gl_last_error());
+    sg.sigma = 0;
+    float plain[N * IMG];
+    gl_saliency(m, &images, targets, NULL, plain);
+    gl_smoothgrad(m, &images, targets, &sg, map, grad);
+    CHECK_CLOSE_REL(grad, plain, N * IMG, 1e-5);   /* no noise: the mean of equal gradients */
+    CHECK(gl_guided_backprop(m, &images, targets, map, grad) == GL_OK, "guided: %s", gl_last_error());
+
+    for (int method = GL_ATTACK_FGSM; method <= GL_ATTACK_PGD_L2; method++) {
+        gl_attack_options a = gl_attack_defaults((gl_attack_method)method);
+        CHECK(gl_attack(m, &images, NULL, NULL, &a, out, ok, logits, l2, linf) == GL_OK, "attack %d: %s", method,
+              gl_last_error());
+        for (int i = 0; i < N; i++) {
+            if (method == GL_ATTACK_PGD_L2) CHECK(l2[i] <= a.epsilon * 1.0001f, "L2 %g beyond epsilon", l2[i]);
+            else CHECK(linf[i] <= a.epsilon * 1.0001f, "L-inf %g beyond epsilon", linf[i]);
+        }
+        for (int k = 0; k < N * IMG; k++) CHECK(out[k] >= 0 && out[k] <= 1, "pixel %d left [0,1]", k);
+        CHECK(gl_attack(m, &images, NULL, targets, &a, out, ok, logits, l2, linf) == GL_OK, "targeted: %s", gl_last_error());
+    }
+    gl_attack_options bad = gl_attack_defaults(GL_ATTACK_PGD_LINF);
+    bad.epsilon = -1;
+    CHECK(gl_attack(m, &images, NULL, NULL, &bad, out, ok, NULL, NULL, NULL) == GL_ERR_ARGUMENT, "negative epsilon accepted");
+
+    gl_predict(m, &images, s0, NULL);
+    CHECK(gl_model_randomize_layer(m, -1, 5) == GL_OK, "randomize: %s", gl_last_error());
+    gl_predict(m, &images, s1, NULL);
+    CHECK(memcmp(s0, s1, sizeof s0), "randomizing the classifier changed nothing");
+    CHECK(gl_model_randomize_layer(m, gl_model_find_tensor(m, "r"), 5) == GL_ERR_ARGUMENT, "a ReLU has no weights");
+    gl_model_free(m);
+}
+
 static uint8_t *read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
@@ -308,5 +384,6 @@ int main(int argc, char **argv) {
     bad_calls();
     batches();
     typed_fields();
+    methods();
     return check_summary();
 }
