@@ -72,18 +72,71 @@ export interface Progress {
 /** Return false to cancel (the call then throws an AbortError). */
 export type ProgressCallback = (progress: Progress) => boolean | void;
 
-export interface FoolOptions {
+export type SaliencyMethod = 'vanilla' | 'smoothgrad' | 'integrated-gradients' | 'gradient-x-input' | 'grad-cam' | 'guided-backprop';
+export type Attack = 'cs231n' | 'fgsm' | 'pgd';
+/** Every saliency method the engine offers, for method selectors. */
+export const SALIENCY_METHODS: readonly SaliencyMethod[];
+/** Every attack the engine offers. */
+export const ATTACKS: readonly Attack[];
+
+export interface SaliencyOptions {
   target: Targets;
-  /** Step length: lr * g / ||g||_2 in pixel space; default 1. */
+  method?: SaliencyMethod;
+  /** smoothgrad: noisy copies (25), noise sigma as a fraction of the pixel range (0.15), average g^2, seed. */
+  samples?: number;
+  sigma?: number;
+  squared?: boolean;
+  seed?: number;
+  /** integrated-gradients: path steps (32), baseline (black, blurred or a tensor like x), the blur's sigma. */
+  steps?: number;
+  baseline?: 'black' | 'blurred' | Tensor;
+  blurSigma?: number;
+  /** grad-cam: the node output to explain; default the last conv layer before global pooling. */
+  layer?: string;
+}
+
+export interface SaliencyResult {
+  method: SaliencyMethod;
+  /** (N, H, W); signed maps (integrated-gradients, gradient-x-input) want a diverging colormap. */
+  map: Tensor;
+  signed: boolean;
+  /** vanilla, smoothgrad, guided-backprop: (N, C, H, W). */
+  grad?: Tensor;
+  /** integrated-gradients, gradient-x-input: (N, C, H, W). */
+  attributions?: Tensor;
+  /** integrated-gradients: |sum(attributions) - (S(x) - S(baseline))| per image. */
+  completenessError?: number[];
+  /** grad-cam: the map at the layer's resolution (N, h, w), and the layer's name. */
+  lowres?: Tensor;
+  layer?: string;
+}
+
+export interface FoolOptions {
+  /** cs231n: required; fgsm / pgd: targeted when given, else untargeted. */
+  target?: Targets;
+  method?: Attack;
+  /** cs231n: step length lr * g / ||g||_2 in pixel space; default 1. */
   learningRate?: number;
-  /** Hard cap on the steps; default 100. */
+  /** cs231n: hard cap on the steps; default 100. */
   maxIterations?: number;
+  /** pgd: 'linf' (default) or 'l2'; fgsm is L-inf. */
+  norm?: 'linf' | 'l2';
+  /** fgsm / pgd: the ball's radius in pixel units; default 8/255 (L-inf), 1 (L2). */
+  epsilon?: number;
+  /** pgd: step (epsilon / 4), steps (10), random start (true), its seed (0). */
+  step?: number;
+  steps?: number;
+  randomStart?: boolean;
+  seed?: number;
+  /** fgsm / pgd untargeted: the true labels; default the model's own predictions. */
+  labels?: Targets;
   onProgress?: ProgressCallback;
   signal?: AbortSignal;
 }
 
 export interface FoolResult {
-  /** The fooling images (N, C, H, W), pixels in [0,1]. */
+  method: Attack;
+  /** The adversarial images (N, C, H, W), pixels in [0,1]. */
   image: Tensor;
   /** Steps taken per image. */
   iterations: number[];
@@ -137,14 +190,16 @@ export class Model {
   predict(x: Tensor): { logits: Tensor; probs: Tensor };
   /** The k best classes of image `index`. */
   topK(x: Tensor, k?: number, index?: number): TopClass[];
-  /** map (N, H, W) = max over channels of |d S_target / d pixel|; grad (N, C, H, W). */
-  saliency(x: Tensor, options: { target: Targets; method?: 'vanilla' }): { map: Tensor; grad: Tensor };
+  /** Attribution maps; vanilla: map (N, H, W) = max over channels of |d S_target / d pixel|. */
+  saliency(x: Tensor, options: SaliencyOptions): SaliencyResult;
   /** d sum(weights * logits) / d pixels, or / d the output of node `layer` (with its value). */
   gradient(x: Tensor, options: { weights?: Tensor; target?: Targets; layer?: string }): { grad: Tensor; value: Tensor };
-  /** cs231n fooling images. */
+  /** Adversarial images: the cs231n rule (default), FGSM or PGD. */
   fool(x: Tensor, options: FoolOptions): FoolResult;
   /** Class model visualization (Simonyan et al. 2014). */
   visualizeClass(target: number, options?: VisualizeOptions): { image: Tensor; logits: Tensor };
+  /** Sanity check (Adebayo et al. 2018): redraws a layer's weights (default: the classifier). */
+  randomizeLayer(layer?: string, options?: { seed?: number }): void;
   /** Frees the model's engine memory. */
   dispose(): void;
 }

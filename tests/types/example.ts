@@ -1,6 +1,6 @@
 // Type-checked against js/index.d.ts by `make test` (tsc --noEmit): the README's
 // usage compiles, and misuse does not.
-import { loadModel, imageToTensor, heatmap, overlay, differenceImage, GradlensError, PRESETS } from '../../js/index.js';
+import { loadModel, imageToTensor, heatmap, overlay, differenceImage, GradlensError, PRESETS, SALIENCY_METHODS } from '../../js/index.js';
 import type { Tensor, FoolResult, RGBAImage } from '../../js/index.js';
 
 export async function demo(bytes: Uint8Array, photo: RGBAImage): Promise<FoolResult> {
@@ -8,6 +8,14 @@ export async function demo(bytes: Uint8Array, photo: RGBAImage): Promise<FoolRes
   const x: Tensor = imageToTensor(photo, { size: [224, 224], channels: 'RGB', cropFraction: 0.875 });
   const top = model.topK(x, 5);
   const { map } = model.saliency(x, { target: top[0].index });
+  for (const method of SALIENCY_METHODS) {
+    const r = model.saliency(x, { target: 1, method, steps: 64, baseline: 'blurred', samples: 10 });
+    void heatmap(r.map, { signed: r.signed });
+    void r.completenessError?.[0];
+  }
+  const pgd = model.fool(x, { method: 'pgd', norm: 'l2', epsilon: 0.5, seed: 3 });
+  void pgd.success;
+  model.randomizeLayer(undefined, { seed: 1 });
   const heat: RGBAImage = overlay(photo, heatmap(map, { colormap: 'viridis', clip: 99 }), { alpha: 0.5 });
   void heat;
   const { grad, value } = model.gradient(x, { target: 1, layer: 'conv5' });
@@ -28,3 +36,5 @@ export async function demo(bytes: Uint8Array, photo: RGBAImage): Promise<FoolRes
 
 // @ts-expect-error: the target is required
 export const bad = (m: Awaited<ReturnType<typeof loadModel>>, x: Tensor) => m.saliency(x, {});
+// @ts-expect-error: no such method
+export const bad2 = (m: Awaited<ReturnType<typeof loadModel>>, x: Tensor) => m.saliency(x, { target: 1, method: 'lime' });
