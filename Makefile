@@ -48,7 +48,7 @@ test-native: $(NATIVE_TESTS) test-kernels-native
 # Every JS test on the SIMD build, then the engine tests again on the baseline build.
 test-js: all node_modules/.package-lock.json
 	node --test tests/js/
-	GRADLENS_WASM=baseline node --test tests/js/fixtures.test.js tests/js/api.test.js tests/js/realdata.test.js
+	GRADLENS_WASM=baseline node --test tests/js/fixtures.test.js tests/js/methods.test.js tests/js/api.test.js tests/js/realdata.test.js
 
 # The TypeScript declarations compile against a usage example.
 test-types: node_modules/.package-lock.json
