@@ -1,16 +1,18 @@
 # gradlens: `make` builds dist/ (SIMD and baseline wasm), `make test` runs every
-# test, `make demo` serves the demo, `make bench` measures. Each target installs
+# test, `make demo` serves the demo on http://localhost:$(PORT), `make bench` measures. Each target installs
 # what it needs first (scripts/install-deps.sh), so they work on a fresh
 # Debian/Ubuntu machine.
 
 EMCC ?= NODE_PATH=/usr/share/nodejs emcc
 PORT ?= 8000
+export PORT
 PYTHON_TORCH ?= /usr/bin/python3
 
 ENGINE_SRCS = src/status.c src/arena.c src/pb.c src/onnx.c src/graph_build.c src/graph_fold.c src/plan.c \
               src/exec.c src/model.c src/saliency.c src/attribution.c src/gradcam.c src/fool.c src/attacks.c src/visualize.c src/rng.c src/blur.c \
               src/ops/window.c src/ops/conv.c src/ops/batchnorm.c src/ops/activation.c src/ops/pool.c \
-              src/ops/gemm.c src/ops/add.c src/ops/concat.c src/ops/shape.c src/ops/registry.c
+              src/ops/gemm.c src/ops/binary.c src/ops/concat.c src/ops/shape.c src/ops/registry.c \
+              src/ops/broadcast.c src/ops/view.c src/ops/const.c src/ops/transpose.c src/ops/slice.c src/ops/pad.c src/ops/lrn.c
 include mk/kernels.mk
 HEADERS = $(wildcard src/*.h)
 
@@ -21,7 +23,7 @@ WASM_FLAGS = -O3 -DNDEBUG -sSTANDALONE_WASM --no-entry -sALLOW_MEMORY_GROWTH=1 -
              -sINITIAL_MEMORY=16MB -sERROR_ON_UNDEFINED_SYMBOLS=0 -sWARN_ON_UNDEFINED_SYMBOLS=0 \
              -sEXPORTED_FUNCTIONS=_glw_malloc,_glw_free_buffer
 
-.PHONY: all deps test test-native test-js test-types demo bench fixtures clean
+.PHONY: all deps test test-native test-js test-types test-browser demo bench fixtures clean
 
 all: dist/gradlens-simd.wasm dist/gradlens.wasm
 
@@ -57,10 +59,14 @@ test-types: node_modules/.package-lock.json
 node_modules/.package-lock.json: package.json package-lock.json | deps
 	npm ci --no-audit --no-fund
 
-test: deps test-native test-kernels-wasm test-js test-types
+# The demo in Chromium (Playwright): load, draw, predict, saliency, fooling, real models.
+test-browser: all node_modules/.package-lock.json
+	node --test tests/browser/
 
-demo: all
-	node examples/saliency.mjs
+test: deps test-native test-kernels-wasm test-js test-types test-browser
+
+demo: all node_modules/.package-lock.json
+	node scripts/serve.mjs
 
 bench: all bench-gemm
 	node bench/bench.mjs simd

@@ -8,6 +8,8 @@ command -v emcc >/dev/null || need+=(emscripten)
 command -v node >/dev/null || need+=(nodejs)
 command -v gcc >/dev/null || need+=(gcc)
 command -v make >/dev/null || need+=(make)
+# the browser tests drive Debian's Chromium (Playwright cannot download its own here)
+[[ -x /usr/bin/chromium ]] || need+=(chromium)
 # AddressSanitizer / UBSan runtimes for the native tests
 [[ -n $(gcc -print-file-name=libasan.so | grep /) ]] || need+=(libasan8)
 [[ -n $(gcc -print-file-name=libubsan.so | grep /) ]] || need+=(libubsan1)

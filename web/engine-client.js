@@ -31,8 +31,8 @@ export class EngineClient {
   #onReady;
 
   /**
-   * onReady({simd, methods}): the worker has started (again).
-   * onCrash(message, restarted): the worker died; restarted says whether a new one runs.
+   * onReady({simd}): the worker has started (again).
+   * onCrash(sentence): the worker died, saying what happened and what was done about it.
    */
   constructor({ onReady, onCrash }) {
     this.#onReady = onReady;
@@ -97,7 +97,7 @@ export class EngineClient {
     if (this.#loaded && this.#queue[0]?.type !== 'load') {
       const { source, card } = this.#loaded;
       this.#enqueue('load', { source, card }, { front: true }).promise.catch((err) => {
-        if (err.name !== 'AbortError') this.#onCrash(`the model could not be reloaded: ${err.message}`, true);
+        if (err.name !== 'AbortError') this.#onCrash(`After a restart, the model could not be reloaded: ${err.message}`);
       });
     }
   }
@@ -113,7 +113,8 @@ export class EngineClient {
   #crash(message) {
     this.#crashes++;
     const giveUp = this.#crashes >= MAX_CONSECUTIVE_CRASHES;
-    this.#onCrash(message, !giveUp);
+    this.#onCrash(giveUp ? `The engine keeps crashing (${message}). Reload the page to start again.`
+      : `The engine crashed (${message}). It was restarted${this.#loaded ? ' and the model reloaded' : ''}.`);
     if (giveUp) {
       this.#worker.terminate();
       [this.#current, ...this.#queue].filter(Boolean).forEach((job) => job.reject(new Error(`engine stopped: ${message}`)));

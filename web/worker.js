@@ -2,7 +2,7 @@
 //
 // Messages in:  {type: 'init', cancelFlag}  then jobs {id, type, ...payload}, one
 //               at a time (engine-client.js sends the next only after the last answer).
-// Messages out: {type: 'ready', simd, methods}, and per job {id, type: 'progress', ...},
+// Messages out: {type: 'ready', simd}, and per job {id, type: 'progress', ...},
 //               then {id, type: 'done', result} or {id, type: 'error', name, message, fatal}.
 //
 // Long runs (fool, visualize) are cancelled through cancelFlag, an Int32Array on a
@@ -11,10 +11,6 @@
 // AbortError. Without cross-origin isolation there is no flag; the page then
 // terminates this worker instead.
 import { loadModel, simdSupported } from '../js/index.js';
-
-// The saliency methods the engine offers; the page builds its selector from this
-// list, so a new method is one more entry here.
-const SALIENCY_METHODS = ['vanilla'];
 
 // The engine reports every iteration; the page needs no more than ~20 updates a second.
 const PROGRESS_INTERVAL_MS = 50;
@@ -60,11 +56,19 @@ const jobs = {
     return [{ inputShape: model.inputShape, numClasses: model.numClasses, card: model.card, simd: model.simd }, []];
   },
 
+  // The prediction, and the saliency map of `target` (default: the top class).
+  // A method that does not apply to this model (Grad-CAM without a conv layer)
+  // still leaves the prediction: its message comes back as `problem`.
   analyze(id, { x, target, method }) {
     const top = liveModel().topK(x, 5);
     const explained = target ?? top[0].index;
-    const { map } = model.saliency(x, { target: explained, method });
-    return [{ top, target: explained, map }, [map.data.buffer]];
+    try {
+      const { map, signed } = model.saliency(x, { target: explained, method });
+      return [{ top, target: explained, map, signed }, [map.data.buffer]];
+    } catch (err) {
+      if (err instanceof WebAssembly.RuntimeError) throw err;
+      return [{ top, target: explained, problem: err.message }, []];
+    }
   },
 
   fool(id, { x, target, maxIterations }) {
@@ -113,7 +117,7 @@ async function runJob({ id, type, ...payload }) {
 onmessage = ({ data }) => {
   if (data.type === 'init') {
     cancelFlag = data.cancelFlag ?? null;
-    postMessage({ type: 'ready', simd: simdSupported(), methods: SALIENCY_METHODS });
+    postMessage({ type: 'ready', simd: simdSupported() });
   } else {
     runJob(data);
   }

@@ -19,11 +19,12 @@ export class RunControls {
 
   /** A run of `total` iterations is queued; onStop cancels it. */
   start(total, onStop) {
-    const hadFocus = document.activeElement === this.#run;
+    // A keyboard user stays on a live control (a mouse user needs no focus ring).
+    const keyboardFocus = this.#run.matches(':focus-visible');
     this.#run.disabled = true;
     this.#stop.disabled = false;
     this.#stop.onclick = onStop;
-    if (hadFocus) this.#stop.focus(); // keep the keyboard user on a live control
+    if (keyboardFocus) this.#stop.focus();
     this.#progress.max = total;
     this.#progress.value = 0;
     this.#detail.textContent = '';
@@ -36,11 +37,11 @@ export class RunControls {
   }
 
   finish(status) {
-    const hadFocus = document.activeElement === this.#stop;
+    const keyboardFocus = this.#stop.matches(':focus-visible');
     this.#stop.disabled = true;
     this.#stop.onclick = null;
     this.#run.disabled = false;
-    if (hadFocus) this.#run.focus();
+    if (keyboardFocus) this.#run.focus();
     this.#status.textContent = status;
   }
 

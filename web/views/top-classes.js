@@ -1,7 +1,7 @@
 // The top-5 list: one row per class, its probability as a bar and a number.
 
 /** A probability as a percentage, with a decimal where it helps. */
-export const percent = (p) => `${(100 * p).toFixed(p >= 0.995 || p < 0.0005 ? 0 : 1)}%`;
+export const percent = (p) => (p < 0.0005 ? '<0.1%' : `${(100 * p).toFixed(p >= 0.995 ? 0 : 1)}%`);
 
 /** Renders [{index, label, probability}] into an <ol>. */
 export function renderTopClasses(list, top) {
@@ -12,6 +12,7 @@ export function renderTopClasses(list, top) {
     const name = document.createElement('span');
     name.className = 'top-class-label';
     name.textContent = label;
+    name.title = label; // long ImageNet names are cut short on screen
     const bar = document.createElement('span');
     bar.className = 'top-class-bar';
     bar.setAttribute('aria-hidden', 'true');
