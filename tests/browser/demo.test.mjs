@@ -89,7 +89,7 @@ function barPng() {
   return PNG.sync.write(png);
 }
 
-// An ONNX model (protobuf written by hand) whose node 'squash' is a Sigmoid,
+// An ONNX model (protobuf written by hand) whose node 'squash' is a Hardmax,
 // an operator the engine does not support.
 function unsupportedOperatorModel() {
   const varint = (n) => {
@@ -103,7 +103,7 @@ function unsupportedOperatorModel() {
   const tensorInfo = (name, dims) => [...text(1, name),
     ...message(2, message(1, [...integer(1, 1), ...message(2, dims.flatMap((d) => message(1, integer(1, d))))]))];
   const node = (op, name, input, output) => [...text(1, input), ...text(2, output), ...text(3, name), ...text(4, op)];
-  const graph = [...message(1, node('Sigmoid', 'squash', 'x', 's')), ...message(1, node('Flatten', 'flat', 's', 'y')),
+  const graph = [...message(1, node('Hardmax', 'squash', 'x', 's')), ...message(1, node('Flatten', 'flat', 's', 'y')),
     ...text(2, 'g'), ...message(11, tensorInfo('x', [1, 1, 8, 8])), ...message(12, tensorInfo('y', [1, 64]))];
   return Buffer.from([...integer(1, 7), ...message(7, graph), ...message(8, integer(2, 13))]);
 }
@@ -318,12 +318,12 @@ test('Open ONNX model: a broken model and an unsupported operator are named; a m
     assert.match(message, /^Could not open broken\.onnx: \S/, message);
     await page.click('#open-cancel');
 
-    const unsupported = join(scratch, 'sigmoid.onnx');
+    const unsupported = join(scratch, 'hardmax.onnx');
     writeFileSync(unsupported, unsupportedOperatorModel());
     await openLocalModel(page, { model: unsupported });
     await page.waitForSelector('#open-error:not(:empty)');
     assert.equal(await page.textContent('#open-error'),
-      "Could not open sigmoid.onnx: unsupported operator: Sigmoid (node 'squash')");
+      "Could not open hardmax.onnx: unsupported operator: Hardmax (node 'squash')");
     await demo.screenshot('05-unsupported-operator');
     await page.click('#open-cancel');
     // The shipped model is still loaded and answering.
