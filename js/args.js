@@ -30,9 +30,11 @@ export function targetList(target, n, name = 'target') {
   return Int32Array.from(list, check);
 }
 
+/** A count for the engine (an int32 there: larger values would wrap around). */
 export function nonNegativeInt(value, name, fallback) {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
+  if (value > 2147483647) throw new RangeError(`${name} ${value} is out of range (at most 2147483647)`);
   return value;
 }
 

@@ -51,8 +51,11 @@ class Engine {
     return this.exports.memory.buffer;
   }
 
-  /** Copies a typed array into fresh engine memory; returns the pointer. */
+  /** Fresh engine memory of `bytes` bytes; returns the pointer. */
   alloc(bytes) {
+    // wasm32 sizes are 32-bit: a larger request would arrive modulo 2^32 (a small
+    // buffer the engine then overruns), and the memory cannot exceed 2 GB anyway.
+    if (!(bytes < 2 ** 31)) throw new GradlensError(`out of WebAssembly memory allocating ${bytes} bytes`, 'out-of-memory');
     const ptr = this.exports.glw_malloc(Math.max(bytes, 4));
     if (!ptr) throw new GradlensError(`out of WebAssembly memory allocating ${bytes} bytes`, 'out-of-memory');
     return ptr;

@@ -210,3 +210,41 @@ export class Model {
  */
 export function loadModel(source: Uint8Array | ArrayBuffer | ArrayBufferView | string | URL,
   card?: ModelCard | string | URL | null, options?: EngineOptions): Promise<Model>;
+
+/** A tensor of a model's interface; shape null when the model does not give it, a
+ * dimension null when symbolic (a dynamic batch). */
+export interface ModelValue {
+  name: string;
+  type: string;
+  shape: (number | null)[] | null;
+}
+
+/** What inspect() finds in a model. */
+export interface ModelSummary {
+  irVersion: number;
+  opset: number;
+  producer: string;
+  inputs: ModelValue[];
+  outputs: ModelValue[];
+  nodes: number;
+  /** Node count per operator type, in order of first use. */
+  operators: Record<string, number>;
+  /** Values in float initializers and Constant tensors. */
+  parameters: number;
+  /** 2 x the multiply-adds of the Conv, Gemm and MatMul nodes the engine could shape, per image. */
+  flops: number;
+  /** Operators the engine lacks ("domain::op" outside the default domain), by node. */
+  unsupported: { op: string; node: string }[];
+  /** Nodes of supported operators used in ways the engine does not support; null op and node: the model as a whole. */
+  errors: { op: string | null; node: string | null; message: string }[];
+  /** Nodes that depend on an unsupported or failed node. */
+  skipped: number;
+  /** Whether loadModel accepts the model. */
+  loadable: boolean;
+}
+
+/**
+ * Summarizes an ONNX model (bytes, a URL, or a file path in Node) without stopping at
+ * the first unsupported operator. Throws only when the bytes are not an ONNX model.
+ */
+export function inspect(source: Uint8Array | ArrayBuffer | ArrayBufferView | string | URL, options?: EngineOptions): Promise<ModelSummary>;

@@ -13,31 +13,14 @@
 import { normalizeCard } from './card.js';
 import { loadEngine } from './engine.js';
 import { Model } from './model.js';
+import { readSource } from './source.js';
 
 export { GradlensError, loadEngine, simdSupported } from './engine.js';
 export { PRESETS, normalizeCard } from './card.js';
 export { ATTACKS, Model, SALIENCY_METHODS } from './model.js';
 export * from './image.js';
 export { montage } from './figure.js';
-
-const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
-
-async function readSource(source, what) {
-  if (source instanceof Uint8Array) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-  if (typeof source !== 'string' && !(source instanceof URL)) {
-    throw new TypeError(`${what} must be bytes (Uint8Array, ArrayBuffer), a URL, or a file path in Node`);
-  }
-  const isUrl = source instanceof URL || /^[a-z][a-z0-9+.-]*:/i.test(source);
-  if (isNode && (!isUrl || String(source).startsWith('file:'))) {
-    const { readFile } = await import('node:fs/promises');
-    return new Uint8Array(await readFile(source instanceof URL ? source : isUrl ? new URL(source) : source));
-  }
-  const response = await fetch(source);
-  if (!response.ok) throw new Error(`${what}: HTTP ${response.status} fetching ${source}`);
-  return new Uint8Array(await response.arrayBuffer());
-}
+export { inspect } from './inspect.js';
 
 async function readCard(card) {
   if (card == null || (typeof card === 'object' && !(card instanceof URL))) return card;

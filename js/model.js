@@ -151,7 +151,9 @@ export class Model {
         case 'integrated-gradients': {
           const { steps = 32, baseline = 'black', blurSigma } = options;
           const given = typeof baseline === 'object';
-          if (given) checkImages(baseline, 'baseline');
+          if (given && checkImages(baseline, 'baseline').some((d, k) => d !== x.shape[k])) {
+            throw new RangeError(`baseline must have the shape of x, ${JSON.stringify(x.shape)}`);
+          }
           else oneOf(baseline, 'baseline', Object.keys(BASELINES));
           const [attr, error] = [full(), alloc(n)];
           this.#call('glw_integrated_gradients', ...args, nonNegativeInt(steps, 'steps'), given ? 2 : BASELINES[baseline],

@@ -90,7 +90,7 @@ def load_mnist() -> Data:
 
 def read_idx(path: str, header: int) -> np.ndarray:
     with gzip.open(path, "rb") as f:
-        return np.frombuffer(f.read(), dtype=np.uint8, offset=header)
+        return np.frombuffer(f.read(), dtype=np.uint8, offset=header).copy()  # writable for torch
 
 
 def load_fashion() -> Data:
@@ -334,10 +334,22 @@ def export(model: nn.Module, path: str) -> List[str]:
     return ops
 
 
+def to_json(value, depth: int = 0) -> str:
+    """Indented JSON, except that lists of plain values stay on one line."""
+    inner, outer = " " * (depth + 1), " " * depth
+    if isinstance(value, dict):
+        items = [f"{inner}{json.dumps(k)}: {to_json(v, depth + 1)}" for k, v in value.items()]
+    elif isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+        items = [inner + to_json(v, depth + 1) for v in value]
+    else:
+        return json.dumps(value, ensure_ascii=False)
+    brackets = "{}" if isinstance(value, dict) else "[]"
+    return brackets[0] + "\n" + ",\n".join(items) + "\n" + outer + brackets[1]
+
+
 def write_json(path: str, value) -> None:
     with open(path, "w") as f:
-        json.dump(value, f, indent=1)
-        f.write("\n")
+        f.write(to_json(value) + "\n")
 
 
 def write_samples(out: str, name: str, data: Data) -> None:

@@ -77,6 +77,32 @@ void gl_add_vec(const float *a, const float *b, size_t n, float *y) {
     gl_add_ref(a + i, b + i, n - i, y + i);
 }
 
+void gl_mul_vec(const float *a, const float *b, size_t n, float *y) {
+    // a (n), b (n), y (n); y may alias a or b: each lane is read before it is written
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) gl_v4f_store(y + i, gl_v4f_mul(gl_v4f_load(a + i), gl_v4f_load(b + i)));
+    gl_mul_ref(a + i, b + i, n - i, y + i);
+}
+
+void gl_mul_add_vec(const float *a, const float *b, size_t n, float *y) {
+    // a (n), b (n), y (n)
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        gl_v4f_store(y + i, gl_v4f_add(gl_v4f_load(y + i), gl_v4f_mul(gl_v4f_load(a + i), gl_v4f_load(b + i))));
+    gl_mul_add_ref(a + i, b + i, n - i, y + i);
+}
+
+float gl_dot_vec(const float *a, const float *b, size_t n) {
+    // a (n), b (n)
+    gl_v4f s0 = gl_v4f_zero(), s1 = gl_v4f_zero();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        s0 = gl_v4f_add(s0, gl_v4f_mul(gl_v4f_load(a + i), gl_v4f_load(b + i)));
+        s1 = gl_v4f_add(s1, gl_v4f_mul(gl_v4f_load(a + i + 4), gl_v4f_load(b + i + 4)));
+    }
+    return gl_v4f_hsum(gl_v4f_add(s0, s1)) + gl_dot_ref(a + i, b + i, n - i);
+}
+
 float gl_sum_vec(const float *x, size_t n) {
     // x (n)
     gl_v4f s0 = gl_v4f_zero(), s1 = gl_v4f_zero();

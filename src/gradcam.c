@@ -9,7 +9,17 @@
 #include "model.h"
 #include "status.h"
 
-extern const gl_op gl_op_global_avgpool;
+extern const gl_op gl_op_global_avgpool, gl_op_reduce_mean;
+
+/* Whether a node averages a 4-D activation over its whole plane: GlobalAveragePool,
+ * or ReduceMean over the spatial axes (x.mean([2, 3]) in MnasNet, ShuffleNet). */
+static int is_global_mean(const gl_graph *g, const gl_node *node) {
+    const gl_tensor *x = &g->tensors[node->in[0]];
+    if (x->ndim != 4) return 0;
+    if (node->op == &gl_op_global_avgpool) return 1;
+    const gl_tensor *y = &g->tensors[node->out[0]];   /* (1, C, 1, 1) or (1, C) */
+    return node->op == &gl_op_reduce_mean && y->ndim >= 2 && y->dims[1] == x->dims[1] && y->numel == x->dims[1];
+}
 
 /* The last 4-D activation before a global average pooling, else the last 4-D
  * activation with more than one pixel that the score depends on. */
@@ -19,7 +29,7 @@ int gl_model_default_cam_layer(const gl_model *m) {
     for (int k = 0; k < g->nnodes; k++) {
         const gl_node *node = &g->nodes[k];
         if (!node->active) continue;
-        if (node->op == &gl_op_global_avgpool && g->tensors[node->in[0]].ndim == 4) pooled = node->in[0];
+        if (is_global_mean(g, node)) pooled = node->in[0];
         const gl_tensor *t = &g->tensors[node->out[0]];
         if (t->ndim == 4 && t->dims[2] * t->dims[3] > 1) spatial = node->out[0];
     }

@@ -62,6 +62,25 @@ typedef int (*gl_progress_fn)(void *user, int iteration, const float *values, in
 
 /* ---- models -------------------------------------------------------------- */
 gl_status gl_model_load(const uint8_t *onnx, size_t n, gl_model **out);
+/* A summary of an ONNX model that, unlike gl_model_load, does not stop at the first
+ * unsupported operator: *json receives a NUL-terminated JSON object (release it with
+ * free()):
+ *   irVersion, opset, producer;
+ *   inputs, outputs: [{name, type ("float32" ...), shape}], shape null when not given,
+ *     a dimension null when symbolic (the batch of a dynamic export);
+ *   nodes, operators ({op_type: count}, in order of first use);
+ *   parameters: the values of float initializers and Constant tensors;
+ *   flops: 2 x the multiply-adds of the Conv, Gemm and MatMul nodes whose shapes could
+ *     be inferred, per image: the supported part of the model;
+ *   unsupported: [{op, node}] for operators the engine lacks ("domain::op" outside
+ *     the default domain);
+ *   errors: [{op, node, message}] for nodes of supported operators the engine cannot
+ *     build as used, and problems of the model as a whole (op and node null);
+ *   skipped: how many nodes depend on an unsupported or failed one;
+ *   loadable: whether gl_model_load accepts the model.
+ * Fails only on bytes that are not an ONNX model (GL_ERR_MODEL, GL_ERR_UNSUPPORTED for
+ * an opset out of range or external data) and on memory. */
+gl_status gl_inspect(const uint8_t *onnx, size_t n, char **json);
 void gl_model_free(gl_model *m);
 /* The model card's preprocessing; n = 1 (broadcast) or the channel count. The
  * default after loading is scale 1, mean 0, std 1 (pixels go in unchanged). */

@@ -18,7 +18,8 @@
 
 enum { GL_MAX_DIMS = 6, GL_MAX_CHANNELS = 16 };
 
-typedef enum { GL_TENSOR_ACT, GL_TENSOR_CONST } gl_tensor_kind;
+/* UNKNOWN only while inspecting: produced by a node that could not be built. */
+typedef enum { GL_TENSOR_ACT, GL_TENSOR_CONST, GL_TENSOR_UNKNOWN } gl_tensor_kind;
 
 typedef struct {
     const char *name;
@@ -86,6 +87,10 @@ typedef struct {
 
 /* Operator interface. build: read attributes, check inputs, infer the outputs'
  * shapes (gl_build_output), prepack weights into node->p; may return an error.
+ * fold (optional): called instead of build when every input is a constant, computes
+ * the outputs at load as constants (gl_build_const): the shape arithmetic exporters
+ * emit (Shape -> Gather -> Concat -> Reshape) becomes static. An operator without
+ * build exists only to be folded.
  * finalize (optional): after every node is built and folded (e.g. BatchNorm into
  * Conv), derive what depends on final weights and report the scratch size.
  * forward: outputs from inputs. backward (NULL for aliases): add the input
@@ -93,6 +98,7 @@ typedef struct {
 typedef struct gl_op {
     const char *name;
     gl_status (*build)(gl_build *b);
+    gl_status (*fold)(gl_build *b);
     gl_status (*finalize)(gl_graph *g, gl_node *node, size_t *scratch_floats);
     void (*forward)(const gl_node *node, const gl_exec *e);
     void (*backward)(const gl_node *node, const gl_exec *e);
@@ -108,15 +114,37 @@ float gl_attr_float(const gl_build *b, const char *name, float dflt);
 const char *gl_attr_string(const gl_build *b, const char *name, const char *dflt);
 /* ints attribute into out[max]; returns its length, or -1 when absent. */
 int gl_attr_ints(const gl_build *b, const char *name, int64_t *out, int max);
+/* int64 values of constant input k (a shape, pads, starts ...): up to max into out,
+ * *n of them (more than max is an error). */
+gl_status gl_const_ints(const gl_build *b, int k, const char *what, int64_t *out, int max, int *n);
+/* Axes given as the attribute "axes" (opset < input_opset) or as constant input k
+ * (from input_opset on): into axes, normalized against rank (negative ones count
+ * from the end), checked in range and distinct. *n = -1 when absent. */
+gl_status gl_axes(const gl_build *b, int64_t input_opset, int k, int rank, int *axes, int *n);
 /* The k-th input tensor, or NULL when absent; a constant one's data via ->f / ->i. */
 gl_tensor *gl_input(const gl_build *b, int k);
 gl_status gl_require_const_float(const gl_build *b, int k, const char *what, gl_tensor **out);
+/* Input k: a constant of float or integer values (what constant folding computes on). */
+gl_status gl_require_const(const gl_build *b, int k, gl_tensor **out);
 gl_status gl_require_activation(const gl_build *b, int k, gl_tensor **out);
 /* Declares output k with a shape; `alias_of` >= 0 makes it share that tensor's buffers. */
 gl_status gl_build_output(gl_build *b, int k, int ndim, const int *dims, int alias_of);
+/* Declares output k as a constant computed at load: *data receives room for its values
+ * (float, or int64 when !is_float) in the graph's arena. Dimensions may be 0. */
+gl_status gl_build_const(gl_build *b, int k, int ndim, const int *dims, int is_float, void **data);
 void *gl_build_alloc(gl_build *b, size_t bytes);
 
-/* Graph construction entry and memory plan (graph_build.c, plan.c). */
+/* Graph construction and memory plan (graph_build.c, plan.c). gl_graph_build runs
+ * every stage and fails at the first problem: gl_graph_build_nodes (tensors, nodes,
+ * shapes, load-time constants) then gl_graph_finish (folding, the score, the active
+ * nodes, finalize, the plan). For inspection, gl_graph_build_nodes with a `skipped`
+ * callback builds what it can: a node whose operator is unknown (unsupported = 1) or
+ * whose build fails (message) is reported, and so is every node reading an output of
+ * a reported one (message NULL); their outputs become GL_TENSOR_UNKNOWN. A problem
+ * with the graph input is reported with on = NULL. */
+typedef void (*gl_skip_fn)(void *user, const onnx_node *on, int unsupported, const char *message);
+gl_status gl_graph_build_nodes(const onnx_model *om, gl_graph *g, gl_skip_fn skipped, void *user);
+gl_status gl_graph_finish(const onnx_model *om, gl_graph *g);
 gl_status gl_graph_build(const onnx_model *om, gl_graph *g);
 /* Folds per-channel affine layers (BatchNorm, a (C,1,1) constant Add) into the
  * Conv before them (graph_fold.c). */

@@ -53,6 +53,37 @@ int gl_attr_ints(const gl_build *b, const char *name, int64_t *out, int max) {
     return a->n;
 }
 
+gl_status gl_const_ints(const gl_build *b, int k, const char *what, int64_t *out, int max, int *n) {
+    gl_tensor *t = gl_input(b, k);
+    if (!t) return gl_fail(GL_ERR_MODEL, "missing input %d (%s)", k, what);
+    if (t->kind != GL_TENSOR_CONST || !t->i)
+        return gl_fail(GL_ERR_UNSUPPORTED, "%s '%s' must be a constant integer tensor", what, t->name);
+    if (t->numel > max) return gl_fail(GL_ERR_UNSUPPORTED, "%s '%s' has %d values (at most %d)", what, t->name, t->numel, max);
+    for (int j = 0; j < t->numel; j++) out[j] = t->i[j];
+    *n = t->numel;
+    return GL_OK;
+}
+
+gl_status gl_axes(const gl_build *b, int64_t input_opset, int k, int rank, int *axes, int *n) {
+    int64_t raw[GL_MAX_DIMS];
+    gl_status st = GL_OK;
+    if (b->g->opset < input_opset) {
+        *n = gl_attr_ints(b, "axes", raw, GL_MAX_DIMS);
+        if (*n > GL_MAX_DIMS) return gl_fail(GL_ERR_UNSUPPORTED, "%d axes (at most %d)", *n, GL_MAX_DIMS);
+    } else if (gl_input(b, k)) {
+        st = gl_const_ints(b, k, "axes", raw, GL_MAX_DIMS, n);
+    } else {
+        *n = -1;
+    }
+    for (int j = 0; !st && j < *n; j++) {
+        if (raw[j] < -rank || raw[j] >= rank) return gl_fail(GL_ERR_MODEL, "axis %lld is out of range for rank %d", (long long)raw[j], rank);
+        axes[j] = (int)(raw[j] < 0 ? raw[j] + rank : raw[j]);
+        for (int i = 0; i < j; i++)
+            if (axes[i] == axes[j]) return gl_fail(GL_ERR_MODEL, "axis %d is given twice", axes[j]);
+    }
+    return st;
+}
+
 gl_tensor *gl_input(const gl_build *b, int k) {
     if (k >= b->node->nin || b->node->in[k] < 0) return NULL;
     return &b->g->tensors[b->node->in[k]];
@@ -64,6 +95,15 @@ gl_status gl_require_const_float(const gl_build *b, int k, const char *what, gl_
     if (t->kind != GL_TENSOR_CONST)
         return gl_fail(GL_ERR_UNSUPPORTED, "input '%s' (%s) must be a constant (an initializer)", t->name, what);
     if (!t->f) return gl_fail(GL_ERR_UNSUPPORTED, "input '%s' (%s) must be a float tensor", t->name, what);
+    *out = t;
+    return GL_OK;
+}
+
+gl_status gl_require_const(const gl_build *b, int k, gl_tensor **out) {
+    gl_tensor *t = gl_input(b, k);
+    if (!t) return gl_fail(GL_ERR_MODEL, "missing input %d", k);
+    if (t->kind != GL_TENSOR_CONST || (!t->f && !t->i))
+        return gl_fail(GL_ERR_UNSUPPORTED, "input '%s' must be a constant of float or integer values", t->name);
     *out = t;
     return GL_OK;
 }
@@ -93,6 +133,30 @@ gl_status gl_build_output(gl_build *b, int k, int ndim, const int *dims, int ali
     t->ndim = ndim;
     t->numel = (int)numel;
     t->alias = alias_of;
+    return GL_OK;
+}
+
+gl_status gl_build_const(gl_build *b, int k, int ndim, const int *dims, int is_float, void **data) {
+    if (k >= b->node->nout || b->node->out[k] < 0) return gl_fail(GL_ERR_MODEL, "missing output %d", k);
+    gl_tensor *t = &b->g->tensors[b->node->out[k]];
+    if (ndim > GL_MAX_DIMS) return gl_fail(GL_ERR_UNSUPPORTED, "constant '%s' has %d dimensions", t->name, ndim);
+    int64_t numel = 1;
+    for (int d = 0; d < ndim; d++) {
+        if (dims[d] < 0) return gl_fail(GL_ERR_MODEL, "constant '%s': dimension %d is %d", t->name, d, dims[d]);
+        numel *= dims[d];
+        if (numel > (1 << 24))
+            return gl_fail(GL_ERR_UNSUPPORTED, "constant '%s' computed at load would have more than 2^24 elements", t->name);
+        t->dims[d] = dims[d];
+    }
+    t->kind = GL_TENSOR_CONST;
+    t->ndim = ndim;
+    t->numel = (int)numel;
+    t->alias = -1;
+    /* one spare element: a pointer even for an empty constant */
+    *data = gl_arena_array(&b->g->arena, (size_t)numel + 1, is_float ? sizeof(float) : sizeof(int64_t));
+    if (!*data) return gl_fail(GL_ERR_OUT_OF_MEMORY, "out of memory");
+    t->f = is_float ? *data : NULL;
+    t->i = is_float ? NULL : *data;
     return GL_OK;
 }
 
@@ -154,6 +218,12 @@ static gl_status add_constant_node(gl_graph *g, name_table *nt, const onnx_node 
     return add_const(g, nt, t, on->outputs[0]);
 }
 
+/* The operator of an ONNX node, NULL when the engine lacks it (or its domain). */
+static const gl_op *find_op(const onnx_node *on) {
+    int default_domain = !strcmp(on->domain, "") || !strcmp(on->domain, "ai.onnx");
+    return default_domain ? gl_find_op(on->op_type) : NULL;
+}
+
 /* Every unsupported operator in one message, so a user sees the whole list. */
 static gl_status check_operators(const onnx_model *om) {
     char list[600] = "";
@@ -162,8 +232,7 @@ static gl_status check_operators(const onnx_model *om) {
     for (int k = 0; k < om->nnodes; k++) {
         const onnx_node *on = &om->nodes[k];
         int default_domain = !strcmp(on->domain, "") || !strcmp(on->domain, "ai.onnx");
-        if (!strcmp(on->op_type, "Constant") && default_domain) continue;
-        if (default_domain && gl_find_op(on->op_type)) continue;
+        if ((!strcmp(on->op_type, "Constant") && default_domain) || find_op(on)) continue;
         if (count++ < 6 && len < sizeof list)
             len += (size_t)snprintf(list + len, sizeof list - len, "%s%s%s%s (node '%s')", count > 1 ? ", " : "",
                                     default_domain ? "" : on->domain, default_domain ? "" : "::", on->op_type,
@@ -172,6 +241,17 @@ static gl_status check_operators(const onnx_model *om) {
     if (!count) return GL_OK;
     return gl_fail(GL_ERR_UNSUPPORTED, "unsupported operator%s: %s%s", count > 1 ? "s" : "", list,
                    count > 6 ? ", ..." : "");
+}
+
+/* A tensor nothing can be computed from (inspection only): its producer could not be built. */
+static void add_unknown(gl_graph *g, name_table *nt, const char *name) {
+    int *slot = name_slot(nt, g, name);
+    if (*slot) return;
+    *slot = ++g->ntensors;
+    gl_tensor *t = &g->tensors[*slot - 1];
+    t->name = keep_name(g, name);
+    t->kind = GL_TENSOR_UNKNOWN;
+    t->alias = t->producer = -1;
 }
 
 static gl_status add_input(gl_graph *g, name_table *nt, const onnx_model *om) {
@@ -213,9 +293,25 @@ static gl_status add_input(gl_graph *g, name_table *nt, const onnx_model *om) {
     return GL_OK;
 }
 
-static gl_status build_node(gl_graph *g, name_table *nt, const onnx_node *on) {
-    gl_node *node = &g->nodes[g->nnodes];
-    node->op = gl_find_op(on->op_type);
+/* Per-image semantics hold only while every activation keeps the batch first: a chunk
+ * of N images is N copies of the per-image tensor. */
+static gl_status check_batch_first(const gl_graph *g, const gl_node *node) {
+    for (int k = 0; k < node->nout; k++) {
+        const gl_tensor *t = node->out[k] >= 0 ? &g->tensors[node->out[k]] : NULL;
+        if (t && t->kind == GL_TENSOR_ACT && t->numel && (t->ndim < 1 || t->dims[0] != 1))
+            return gl_fail(GL_ERR_UNSUPPORTED, "output '%s' would not keep the batch as its first dimension", t->name);
+    }
+    return GL_OK;
+}
+
+static int all_constant(const gl_graph *g, const gl_node *node) {
+    for (int k = 0; k < node->nin; k++)
+        if (node->in[k] >= 0 && g->tensors[node->in[k]].kind != GL_TENSOR_CONST) return 0;
+    return 1;
+}
+
+/* Names and links the node's tensors; *unknown = 1 when an input is unknown (inspection). */
+static gl_status link_node(gl_graph *g, name_table *nt, const onnx_node *on, gl_node *node, int *unknown) {
     node->name = keep_name(g, on->name);
     node->nin = on->ninputs;
     node->nout = on->noutputs;
@@ -227,6 +323,7 @@ static gl_status build_node(gl_graph *g, name_table *nt, const onnx_node *on) {
         if (on->inputs[k][0] && node->in[k] < 0)
             return gl_fail(GL_ERR_MODEL, "input '%s' is not produced by an earlier node (dangling input, cycle or unsorted graph)",
                            on->inputs[k]);
+        if (node->in[k] >= 0 && g->tensors[node->in[k]].kind == GL_TENSOR_UNKNOWN) *unknown = 1;
         if (node->in[k] >= 0 && g->tensors[node->in[k]].kind == GL_TENSOR_ACT && !g->tensors[node->in[k]].numel)
             return gl_fail(GL_ERR_UNSUPPORTED, "input '%s' is an optional output the engine does not compute",
                            on->inputs[k]);
@@ -243,13 +340,24 @@ static gl_status build_node(gl_graph *g, name_table *nt, const onnx_node *on) {
         t->alias = -1;
         t->producer = g->nnodes;
     }
+    return GL_OK;
+}
+
+static gl_status build_node(gl_graph *g, name_table *nt, const onnx_node *on, int *unknown) {
+    gl_node *node = &g->nodes[g->nnodes];
+    node->op = find_op(on);
+    gl_status st = link_node(g, nt, on, node, unknown);
+    if (st || *unknown || !node->op) return st;
     gl_build b = {g, on, node};
     g->nnodes++;
-    gl_status st = node->op->build(&b);
+    if (node->op->fold && all_constant(g, node)) st = node->op->fold(&b);
+    else if (node->op->build) st = node->op->build(&b);
+    else st = gl_fail(GL_ERR_UNSUPPORTED, "%s is supported on constants only (shape computations)", node->op->name);
     /* An output the operator did not declare (an unused optional one) must stay unused. */
     for (int k = 0; !st && k < on->noutputs; k++)
-        if (node->out[k] >= 0 && g->tensors[node->out[k]].numel == 0) node->out[k] = -1;
-    return st;
+        if (node->out[k] >= 0 && g->tensors[node->out[k]].kind == GL_TENSOR_ACT && !g->tensors[node->out[k]].numel)
+            node->out[k] = -1;
+    return st ? st : check_batch_first(g, node);
 }
 
 static int is_op(const gl_graph *g, int t, const char *name) {
@@ -259,9 +367,11 @@ static int is_op(const gl_graph *g, int t, const char *name) {
 
 /* The score is the tensor feeding a final Softmax / LogSoftmax (looking through
  * aliases such as Flatten), else the first graph output itself. */
-static gl_status find_score(gl_graph *g, name_table *nt, const onnx_model *om) {
+static gl_status find_score(gl_graph *g, const onnx_model *om) {
     if (om->noutputs < 1) return gl_fail(GL_ERR_MODEL, "the model has no output");
-    int out = find_name(nt, g, om->outputs[0].name);
+    int out = -1;
+    for (int t = 0; t < g->ntensors && out < 0; t++)
+        if (!strcmp(g->tensors[t].name, om->outputs[0].name)) out = t;
     if (out < 0 || g->tensors[out].kind != GL_TENSOR_ACT)
         return gl_fail(GL_ERR_MODEL, "output '%s' is not computed by the graph", om->outputs[0].name);
     g->score = out;
@@ -299,10 +409,8 @@ static gl_status mark_active(gl_graph *g) {
     return GL_OK;
 }
 
-gl_status gl_graph_build(const onnx_model *om, gl_graph *g) {
-    gl_status st = check_operators(om);
-    if (st) return st;
-    int max_tensors = om->ninits + 1;
+gl_status gl_graph_build_nodes(const onnx_model *om, gl_graph *g, gl_skip_fn skipped, void *user) {
+    int max_tensors = om->ninits + om->ninputs + 1;
     for (int k = 0; k < om->nnodes; k++) max_tensors += om->nodes[k].noutputs;
     name_table nt = {NULL, 16};
     while (nt.cap < 2 * max_tensors) nt.cap *= 2;
@@ -311,16 +419,40 @@ gl_status gl_graph_build(const onnx_model *om, gl_graph *g) {
     g->nodes = gl_arena_array(&g->arena, (size_t)om->nnodes + 1, sizeof(gl_node));
     if (!nt.slots || !g->tensors || !g->nodes) return oom();
     g->opset = om->opset;
+    g->input = -1;
 
+    gl_status st;
     for (int k = 0; k < om->ninits; k++)
         if ((st = add_const(g, &nt, &om->inits[k], om->inits[k].name))) return st;
-    if ((st = add_input(g, &nt, om))) return st;
+    if ((st = add_input(g, &nt, om))) {
+        if (!skipped) return st;
+        skipped(user, NULL, 0, gl_last_error());
+        for (int k = 0; k < om->ninputs; k++) add_unknown(g, &nt, om->inputs[k].name);
+    }
     for (int k = 0; k < om->nnodes; k++) {
         const onnx_node *on = &om->nodes[k];
-        st = !strcmp(on->op_type, "Constant") ? add_constant_node(g, &nt, on) : build_node(g, &nt, on);
-        if (st) return gl_fail_context(st, "node '%s' (%s): ", on->name, on->op_type);
+        int unknown = 0, first_tensor = g->ntensors, is_constant = !strcmp(on->op_type, "Constant");
+        st = is_constant ? add_constant_node(g, &nt, on) : build_node(g, &nt, on, &unknown);
+        if (st) st = gl_fail_context(st, "node '%s' (%s): ", on->name, on->op_type);
+        if (!skipped) {
+            if (st) return st;
+            continue;
+        }
+        int unsupported = !is_constant && !find_op(on);
+        if (st == GL_ERR_OUT_OF_MEMORY) return st;
+        if (!st && !unknown && !unsupported) continue;
+        /* inspection: report the node; nothing downstream of it can be computed */
+        skipped(user, on, unsupported, st ? gl_last_error() : NULL);
+        for (int t = first_tensor; t < g->ntensors; t++) g->tensors[t].kind = GL_TENSOR_UNKNOWN;
+        for (int o = 0; o < on->noutputs; o++)
+            if (on->outputs[o][0]) add_unknown(g, &nt, on->outputs[o]);
     }
-    if ((st = gl_graph_fold(g)) || (st = find_score(g, &nt, om)) || (st = mark_active(g))) return st;
+    return GL_OK;
+}
+
+gl_status gl_graph_finish(const onnx_model *om, gl_graph *g) {
+    gl_status st;
+    if ((st = gl_graph_fold(g)) || (st = find_score(g, om)) || (st = mark_active(g))) return st;
     for (int k = 0; k < g->nnodes; k++) {
         gl_node *node = &g->nodes[k];
         size_t scratch = 0;
@@ -331,6 +463,12 @@ gl_status gl_graph_build(const onnx_model *om, gl_graph *g) {
     }
     gl_graph_plan(g);
     return GL_OK;
+}
+
+gl_status gl_graph_build(const onnx_model *om, gl_graph *g) {
+    gl_status st;
+    if ((st = check_operators(om)) || (st = gl_graph_build_nodes(om, g, NULL, NULL))) return st;
+    return gl_graph_finish(om, g);
 }
 
 void gl_graph_free(gl_graph *g) { gl_arena_free(&g->arena); }

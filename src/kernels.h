@@ -87,6 +87,28 @@ void gl_leaky_relu_ref(const float *x, float alpha, size_t n, float *y);
 void gl_leaky_relu_vec(const float *x, float alpha, size_t n, float *y);
 void gl_leaky_relu_backward_ref(const float *x, const float *dy, float alpha, size_t n, float *dx);
 void gl_leaky_relu_backward_vec(const float *x, const float *dy, float alpha, size_t n, float *dx);
+/* y = 1 / (1 + exp(-x)). _vec: exp(-|x|) by Cody-Waite range reduction and a degree-5
+ * polynomial (relative error below 2e-7), then e / (1 + e) or 1 / (1 + e): within a few
+ * ulp of _ref; 0 below x = -87.3 where _ref gives denormals; NaN passes through. */
+void gl_sigmoid_ref(const float *x, size_t n, float *y);
+void gl_sigmoid_vec(const float *x, size_t n, float *y);
+/* dx += dy * y * (1 - y), from the output y. */
+void gl_sigmoid_backward_ref(const float *y, const float *dy, size_t n, float *dx);
+void gl_sigmoid_backward_vec(const float *y, const float *dy, size_t n, float *dx);
+/* y = max(0, min(1, alpha * x + beta));  dx += alpha * dy where 0 < y < 1 (from the output). */
+void gl_hardsigmoid_ref(const float *x, float alpha, float beta, size_t n, float *y);
+void gl_hardsigmoid_vec(const float *x, float alpha, float beta, size_t n, float *y);
+void gl_hardsigmoid_backward_ref(const float *y, const float *dy, float alpha, size_t n, float *dx);
+void gl_hardsigmoid_backward_vec(const float *y, const float *dy, float alpha, size_t n, float *dx);
+/* y = x * min(max(x + 3, 0), 6) / 6, PyTorch's order of operations;
+ * dx += dy * (x < -3 ? 0 : x <= 3 ? x / 3 + 1/2 : 1), PyTorch's rule at the kinks. */
+void gl_hardswish_ref(const float *x, size_t n, float *y);
+void gl_hardswish_vec(const float *x, size_t n, float *y);
+void gl_hardswish_backward_ref(const float *x, const float *dy, size_t n, float *dx);
+void gl_hardswish_backward_vec(const float *x, const float *dy, size_t n, float *dx);
+/* y = tanh(x);  dx += dy * (1 - y * y) from the output. Scalar only: rare in CNNs. */
+void gl_tanh(const float *x, size_t n, float *y);
+void gl_tanh_backward(const float *y, const float *dy, size_t n, float *dx);
 /* y = a * x + b  (per-channel affine: BatchNormalization, preprocessing); in place allowed. */
 void gl_affine_ref(const float *x, float a, float b, size_t n, float *y);
 void gl_affine_vec(const float *x, float a, float b, size_t n, float *y);
@@ -96,6 +118,15 @@ void gl_axpy_vec(float a, const float *x, size_t n, float *y);
 /* y = a + b; y may be a or b. */
 void gl_add_ref(const float *a, const float *b, size_t n, float *y);
 void gl_add_vec(const float *a, const float *b, size_t n, float *y);
+/* y = a * b; y may be a or b. */
+void gl_mul_ref(const float *a, const float *b, size_t n, float *y);
+void gl_mul_vec(const float *a, const float *b, size_t n, float *y);
+/* y += a * b: the gradient of a product (dx += dy * other factor). */
+void gl_mul_add_ref(const float *a, const float *b, size_t n, float *y);
+void gl_mul_add_vec(const float *a, const float *b, size_t n, float *y);
+/* sum of a * b (the gradient of a broadcast factor); rounding as gl_sum_*. */
+float gl_dot_ref(const float *a, const float *b, size_t n);
+float gl_dot_vec(const float *a, const float *b, size_t n);
 /* sum of x, and sum of x*x; accumulated in float lanes then reduced (order differs from _ref
  * within rounding). */
 float gl_sum_ref(const float *x, size_t n);

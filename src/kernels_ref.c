@@ -224,6 +224,74 @@ void gl_add_ref(const float *a, const float *b, size_t n, float *y) {
     for (size_t i = 0; i < n; i++) y[i] = a[i] + b[i];
 }
 
+void gl_mul_ref(const float *a, const float *b, size_t n, float *y) {
+    // a (n), b (n), y (n)
+    for (size_t i = 0; i < n; i++) y[i] = a[i] * b[i];
+}
+
+void gl_mul_add_ref(const float *a, const float *b, size_t n, float *y) {
+    // a (n), b (n), y (n)
+    for (size_t i = 0; i < n; i++) y[i] += a[i] * b[i];
+}
+
+float gl_dot_ref(const float *a, const float *b, size_t n) {
+    // a (n), b (n); double, like gl_sum_ref
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
+    return (float)s;
+}
+
+void gl_sigmoid_ref(const float *x, size_t n, float *y) {
+    // x (n), y (n)
+    for (size_t i = 0; i < n; i++) y[i] = 1.0f / (1.0f + expf(-x[i]));
+}
+
+void gl_sigmoid_backward_ref(const float *y, const float *dy, size_t n, float *dx) {
+    // y (n), dy (n), dx (n)
+    for (size_t i = 0; i < n; i++) dx[i] += dy[i] * y[i] * (1.0f - y[i]);
+}
+
+void gl_hardsigmoid_ref(const float *x, float alpha, float beta, size_t n, float *y) {
+    // x (n), y (n); NaN passes through, as in the clamp
+    for (size_t i = 0; i < n; i++) {
+        float v = alpha * x[i] + beta;
+        y[i] = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+    }
+}
+
+void gl_hardsigmoid_backward_ref(const float *y, const float *dy, float alpha, size_t n, float *dx) {
+    // y (n), dy (n), dx (n)
+    for (size_t i = 0; i < n; i++)
+        if (y[i] > 0.0f && y[i] < 1.0f) dx[i] += alpha * dy[i];
+}
+
+void gl_hardswish_ref(const float *x, size_t n, float *y) {
+    // x (n), y (n)
+    for (size_t i = 0; i < n; i++) {
+        float g = x[i] + 3.0f;
+        g = g < 0.0f ? 0.0f : g > 6.0f ? 6.0f : g;
+        y[i] = x[i] * g / 6.0f;
+    }
+}
+
+void gl_hardswish_backward_ref(const float *x, const float *dy, size_t n, float *dx) {
+    // x (n), dy (n), dx (n)
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] < -3.0f) continue;
+        dx[i] += x[i] <= 3.0f ? dy[i] * (x[i] / 3.0f + 0.5f) : dy[i];
+    }
+}
+
+void gl_tanh(const float *x, size_t n, float *y) {
+    // x (n), y (n)
+    for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]);
+}
+
+void gl_tanh_backward(const float *y, const float *dy, size_t n, float *dx) {
+    // y (n), dy (n), dx (n)
+    for (size_t i = 0; i < n; i++) dx[i] += dy[i] * (1.0f - y[i] * y[i]);
+}
+
 float gl_sum_ref(const float *x, size_t n) {
     // x (n); double so the oracle is more accurate than the kernel it checks
     double s = 0.0;

@@ -12,6 +12,25 @@
  * bounded whatever N the caller passes. */
 #define CHUNK_BYTES ((size_t)256 << 20)
 
+/* The largest run allocation (one chunk of images, plus scratch) a model may need:
+ * half the address space, so the sizes below never wrap around. size_t is 32-bit
+ * in wasm32: a model asking for 4 GB of activations per image must be refused,
+ * not given a wrapped-around small buffer that the run then overruns. */
+#define MAX_RUN_BYTES ((uint64_t)SIZE_MAX / 2)
+
+/* An upper bound of the run memory per image in floats, in 64 bits: every value
+ * and gradient buffer the plan could place (plan.c sums in size_t, which wraps in
+ * wasm32 for absurd models), the scores' gradient and the pixels' gradient. */
+static uint64_t run_floats_bound(const gl_graph *g) {
+    uint64_t total = (uint64_t)(unsigned)g->classes + (uint64_t)g->c * (uint64_t)g->h * (uint64_t)g->w;
+    for (int k = 0; k < g->ntensors; k++) {
+        const gl_tensor *t = &g->tensors[k];
+        if (t->kind == GL_TENSOR_ACT && t->alias < 0 && t->numel > 0) total += 2 * (((uint64_t)t->numel + 3) & ~(uint64_t)3);
+    }
+    uint64_t planned = (uint64_t)g->plan_floats + (uint64_t)(unsigned)g->classes + (uint64_t)g->c * g->h * g->w;
+    return planned > total ? planned : total;
+}
+
 gl_status gl_model_load(const uint8_t *bytes, size_t n, gl_model **out) {
     *out = NULL;
     if (!bytes && n) return gl_fail(GL_ERR_ARGUMENT, "model bytes are NULL");
@@ -28,7 +47,14 @@ gl_status gl_model_load(const uint8_t *bytes, size_t n, gl_model **out) {
         free(m);
         return st;
     }
-    size_t per_image = (m->g.plan_floats + (size_t)m->g.classes + gl_image_floats(m)) * sizeof(float);
+    uint64_t bound = run_floats_bound(&m->g) * sizeof(float);
+    if (bound + (uint64_t)m->g.scratch_floats * sizeof(float) > MAX_RUN_BYTES) {
+        gl_fail(GL_ERR_OUT_OF_MEMORY, "the model needs %llu MB of activations per image, more than this build can address",
+                (unsigned long long)(bound >> 20));
+        gl_model_free(m);
+        return GL_ERR_OUT_OF_MEMORY;
+    }
+    uint64_t per_image = ((uint64_t)m->g.plan_floats + (uint64_t)m->g.classes + gl_image_floats(m)) * sizeof(float);
     m->chunk = (int)(CHUNK_BYTES / per_image);
     if (m->chunk < 1) m->chunk = 1;
     if (m->chunk > GL_CHUNK_MAX) m->chunk = GL_CHUNK_MAX;
@@ -142,10 +168,13 @@ gl_status gl_run_begin(gl_model *m, int first, int count, gl_run *r) {
     size_t per_image = m->g.plan_floats + (size_t)m->g.classes + gl_image_floats(m);
     if (m->mem_images < count) {
         free(m->mem);
+        m->mem = NULL;
         m->mem_images = 0;
-        if (!(m->mem = malloc((per_image * (size_t)m->chunk + m->g.scratch_floats) * sizeof(float))))
-            return gl_fail(GL_ERR_OUT_OF_MEMORY, "out of memory: %zu MB needed for %d images",
-                           per_image * (size_t)m->chunk * sizeof(float) >> 20, m->chunk);
+        /* in 64 bits: the load refused models for which this could wrap, but stay safe */
+        uint64_t bytes = ((uint64_t)per_image * (uint64_t)m->chunk + m->g.scratch_floats) * sizeof(float);
+        if (bytes > MAX_RUN_BYTES || !(m->mem = malloc((size_t)bytes)))
+            return gl_fail(GL_ERR_OUT_OF_MEMORY, "out of memory: %llu MB needed for %d images",
+                           (unsigned long long)(bytes >> 20), m->chunk);
         m->mem_images = m->chunk;
     }
     float *p = m->mem;

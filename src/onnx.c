@@ -221,6 +221,12 @@ static gl_status parse_attr(gl_pb msg, gl_arena *a, onnx_attr *at) {
     if (n && !at->type) at->type = ONNX_ATTR_INTS;
     if (at->type == ONNX_ATTR_INTS) at->n = (int)n;
     if (r.bad || bad) return gl_fail(GL_ERR_MODEL, "attribute '%s': malformed AttributeProto", at->name);
+    /* An empty list is still a list: callers may memcpy from it (memcpy from NULL
+     * is undefined even for 0 bytes), so FLOATS and INTS always get an array. */
+    if (at->type == ONNX_ATTR_FLOATS && !at->floats && !(at->floats = gl_arena_array(a, 1, sizeof(float))))
+        return gl_fail(GL_ERR_OUT_OF_MEMORY, "out of memory");
+    if (at->type == ONNX_ATTR_INTS && !at->ints && !(at->ints = gl_arena_array(a, 1, sizeof(int64_t))))
+        return gl_fail(GL_ERR_OUT_OF_MEMORY, "out of memory");
     return GL_OK;
 }
 
@@ -249,6 +255,10 @@ static gl_status parse_node(gl_pb msg, gl_arena *a, onnx_node *nd) {
         } else gl_pb_skip(&r, w);
     }
     if (r.bad) return gl_fail(GL_ERR_MODEL, "node '%s': malformed NodeProto", nd->name);
+    /* "" marks an omitted optional output; the first output of every operator is
+     * required (the graph builder indexes the tensor it names). */
+    if (nd->noutputs > 0 && !nd->outputs[0][0])
+        return gl_fail(GL_ERR_MODEL, "node '%s' (%s): its first output has no name", nd->name, nd->op_type);
     return GL_OK;
 }
 
@@ -320,11 +330,14 @@ static gl_status parse_graph(gl_pb msg, gl_arena *a, onnx_model *m) {
 
 gl_status onnx_parse(const uint8_t *bytes, size_t n, gl_arena *a, onnx_model *m) {
     memset(m, 0, sizeof *m);
+    m->producer = m->producer_version = "";
     gl_pb r = gl_pb_reader(bytes, n), graph = {0};
     uint32_t f, w;
     int has_graph = 0, has_default_opset = 0;
     while (gl_pb_next(&r, &f, &w)) {
         if (f == 1 && w == GL_PB_VARINT) m->ir_version = (int64_t)gl_pb_varint(&r);
+        else if (f == 2 && w == GL_PB_LEN) m->producer = read_string(&r, a);
+        else if (f == 3 && w == GL_PB_LEN) m->producer_version = read_string(&r, a);
         else if (f == 7 && w == GL_PB_LEN) { graph = gl_pb_len(&r); has_graph = 1; }
         else if (f == 8 && w == GL_PB_LEN) {
             gl_pb op = gl_pb_len(&r);

@@ -66,6 +66,7 @@ typedef struct {
 typedef struct {
     int64_t ir_version;
     int64_t opset;                     /* default ("" / "ai.onnx") domain */
+    const char *producer, *producer_version;
     int nnodes, ninits, ninputs, noutputs;
     onnx_node *nodes;
     onnx_tensor *inits;

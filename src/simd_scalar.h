@@ -4,6 +4,9 @@
 #ifndef GL_SIMD_SCALAR_H
 #define GL_SIMD_SCALAR_H
 
+#include <stdint.h>
+#include <string.h>
+
 typedef struct { float f[4]; } gl_v4f;
 typedef struct { int m[4]; } gl_v4m;
 
@@ -24,12 +27,23 @@ static inline gl_v4f gl_v4f_add(gl_v4f a, gl_v4f b) {
     for (int i = 0; i < 4; i++) a.f[i] += b.f[i];
     return a;
 }
+static inline gl_v4f gl_v4f_sub(gl_v4f a, gl_v4f b) {
+    for (int i = 0; i < 4; i++) a.f[i] -= b.f[i];
+    return a;
+}
 static inline gl_v4f gl_v4f_mul(gl_v4f a, gl_v4f b) {
     for (int i = 0; i < 4; i++) a.f[i] *= b.f[i];
     return a;
 }
 static inline gl_v4f gl_v4f_div(gl_v4f a, gl_v4f b) {
     for (int i = 0; i < 4; i++) a.f[i] /= b.f[i];
+    return a;
+}
+static inline gl_v4f gl_v4f_abs(gl_v4f a) {
+    uint32_t bits[4];
+    memcpy(bits, a.f, sizeof bits);
+    for (int i = 0; i < 4; i++) bits[i] &= 0x7fffffffu;
+    memcpy(a.f, bits, sizeof bits);
     return a;
 }
 /* x != x is the NaN test: wasm f32x4.max propagates NaN from either side. */
@@ -69,6 +83,13 @@ static inline gl_v4f gl_v4f_zip_lo(gl_v4f a, gl_v4f b) {
 static inline gl_v4f gl_v4f_zip_hi(gl_v4f a, gl_v4f b) {
     gl_v4f v = {{a.f[2], b.f[2], a.f[3], b.f[3]}};
     return v;
+}
+static inline gl_v4f gl_v4f_shl_bits(gl_v4f a, int k) {
+    uint32_t bits[4];
+    memcpy(bits, a.f, sizeof bits);
+    for (int i = 0; i < 4; i++) bits[i] <<= k;
+    memcpy(a.f, bits, sizeof bits);
+    return a;
 }
 
 #endif

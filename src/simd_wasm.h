@@ -13,8 +13,10 @@ static inline gl_v4f gl_v4f_splat(float x) { return wasm_f32x4_splat(x); }
 static inline gl_v4f gl_v4f_zero(void) { return wasm_f32x4_const_splat(0.0f); }
 
 static inline gl_v4f gl_v4f_add(gl_v4f a, gl_v4f b) { return wasm_f32x4_add(a, b); }
+static inline gl_v4f gl_v4f_sub(gl_v4f a, gl_v4f b) { return wasm_f32x4_sub(a, b); }
 static inline gl_v4f gl_v4f_mul(gl_v4f a, gl_v4f b) { return wasm_f32x4_mul(a, b); }
 static inline gl_v4f gl_v4f_div(gl_v4f a, gl_v4f b) { return wasm_f32x4_div(a, b); }
+static inline gl_v4f gl_v4f_abs(gl_v4f a) { return wasm_f32x4_abs(a); }
 static inline gl_v4f gl_v4f_max(gl_v4f a, gl_v4f b) { return wasm_f32x4_max(a, b); }
 static inline gl_v4f gl_v4f_pmax(gl_v4f a, gl_v4f b) { return wasm_f32x4_pmax(a, b); }
 static inline gl_v4f gl_v4f_pmin(gl_v4f a, gl_v4f b) { return wasm_f32x4_pmin(a, b); }
@@ -30,5 +32,6 @@ static inline float gl_v4f_hsum(gl_v4f v) {
 static inline gl_v4f gl_v4f_even(gl_v4f a, gl_v4f b) { return wasm_i32x4_shuffle(a, b, 0, 2, 4, 6); }
 static inline gl_v4f gl_v4f_zip_lo(gl_v4f a, gl_v4f b) { return wasm_i32x4_shuffle(a, b, 0, 4, 1, 5); }
 static inline gl_v4f gl_v4f_zip_hi(gl_v4f a, gl_v4f b) { return wasm_i32x4_shuffle(a, b, 2, 6, 3, 7); }
+static inline gl_v4f gl_v4f_shl_bits(gl_v4f a, int k) { return wasm_i32x4_shl(a, (uint32_t)k); }
 
 #endif

@@ -25,6 +25,9 @@ EXPORT gl_model *glw_load(const uint8_t *bytes, size_t n, int32_t *status) {
 
 EXPORT void glw_free(gl_model *m) { gl_model_free(m); }
 
+/* *json: the summary (release with glw_free_buffer) */
+EXPORT int glw_inspect(const uint8_t *bytes, size_t n, char **json) { return gl_inspect(bytes, n, json); }
+
 EXPORT int glw_set_preprocess(gl_model *m, float scale, const float *mean, const float *std, int n) {
     return gl_model_set_preprocess(m, scale, mean, std, n);
 }

@@ -1,5 +1,7 @@
-/* Relu, LeakyRelu and Clip (ReLU6): pointwise, the gradient passes where the
- * input was strictly inside the linear range (PyTorch's rule at the kinks). */
+/* Pointwise activations. Relu, LeakyRelu and Clip (ReLU6): the gradient passes
+ * where the input was strictly inside the linear range (PyTorch's rule at the
+ * kinks). Sigmoid and Tanh (gradients from the output), HardSigmoid and HardSwish
+ * (MobileNet v3; exporters before opset 14 write HardSwish as x * HardSigmoid(x)). */
 #include <math.h>
 
 #include "../ops.h"
@@ -7,7 +9,8 @@
 
 typedef struct {
     float lo, hi;      /* clamp range (Relu: 0, +inf) */
-    float alpha;       /* LeakyRelu slope */
+    float alpha;       /* LeakyRelu slope; HardSigmoid alpha * x + beta */
+    float beta;
 } act_params;
 
 static gl_status act_alloc(gl_build *b, act_params **p) {
@@ -21,7 +24,8 @@ static gl_status act_alloc(gl_build *b, act_params **p) {
     return gl_build_output(b, 0, x->ndim, x->dims, -1);
 }
 
-static gl_status relu_build(gl_build *b) {
+/* An activation without attributes. */
+static gl_status plain_build(gl_build *b) {
     act_params *p;
     return act_alloc(b, &p);
 }
@@ -59,6 +63,15 @@ static gl_status clip_build(gl_build *b) {
     return GL_OK;
 }
 
+static gl_status hardsigmoid_build(gl_build *b) {
+    act_params *p;
+    gl_status st = act_alloc(b, &p);
+    if (st) return st;
+    p->alpha = gl_attr_float(b, "alpha", 0.2f);
+    p->beta = gl_attr_float(b, "beta", 0.5f);
+    return GL_OK;
+}
+
 static size_t act_numel(const gl_node *node, const gl_exec *e) {
     return (size_t)gl_t(e, node->in[0])->numel * (size_t)e->N;
 }
@@ -88,6 +101,45 @@ static void leaky_backward(const gl_node *node, const gl_exec *e) {
                                gl_grad(e, node->in[0]));
 }
 
-const gl_op gl_op_relu = {.name = "Relu", .build = relu_build, .forward = clamp_forward, .backward = clamp_backward};
+static void sigmoid_forward(const gl_node *node, const gl_exec *e) {
+    gl_sigmoid_vec(gl_value(e, node->in[0]), act_numel(node, e), gl_value(e, node->out[0]));
+}
+
+static void sigmoid_backward(const gl_node *node, const gl_exec *e) {
+    gl_sigmoid_backward_vec(gl_value(e, node->out[0]), gl_grad(e, node->out[0]), act_numel(node, e), gl_grad(e, node->in[0]));
+}
+
+static void tanh_forward(const gl_node *node, const gl_exec *e) {
+    gl_tanh(gl_value(e, node->in[0]), act_numel(node, e), gl_value(e, node->out[0]));
+}
+
+static void tanh_backward(const gl_node *node, const gl_exec *e) {
+    gl_tanh_backward(gl_value(e, node->out[0]), gl_grad(e, node->out[0]), act_numel(node, e), gl_grad(e, node->in[0]));
+}
+
+static void hardsigmoid_forward(const gl_node *node, const gl_exec *e) {
+    const act_params *p = node->p;
+    gl_hardsigmoid_vec(gl_value(e, node->in[0]), p->alpha, p->beta, act_numel(node, e), gl_value(e, node->out[0]));
+}
+
+static void hardsigmoid_backward(const gl_node *node, const gl_exec *e) {
+    const act_params *p = node->p;
+    gl_hardsigmoid_backward_vec(gl_value(e, node->out[0]), gl_grad(e, node->out[0]), p->alpha, act_numel(node, e),
+                                gl_grad(e, node->in[0]));
+}
+
+static void hardswish_forward(const gl_node *node, const gl_exec *e) {
+    gl_hardswish_vec(gl_value(e, node->in[0]), act_numel(node, e), gl_value(e, node->out[0]));
+}
+
+static void hardswish_backward(const gl_node *node, const gl_exec *e) {
+    gl_hardswish_backward_vec(gl_value(e, node->in[0]), gl_grad(e, node->out[0]), act_numel(node, e), gl_grad(e, node->in[0]));
+}
+
+const gl_op gl_op_relu = {.name = "Relu", .build = plain_build, .forward = clamp_forward, .backward = clamp_backward};
 const gl_op gl_op_clip = {.name = "Clip", .build = clip_build, .forward = clamp_forward, .backward = clamp_backward};
 const gl_op gl_op_leaky_relu = {.name = "LeakyRelu", .build = leaky_build, .forward = leaky_forward, .backward = leaky_backward};
+const gl_op gl_op_sigmoid = {.name = "Sigmoid", .build = plain_build, .forward = sigmoid_forward, .backward = sigmoid_backward};
+const gl_op gl_op_tanh = {.name = "Tanh", .build = plain_build, .forward = tanh_forward, .backward = tanh_backward};
+const gl_op gl_op_hardsigmoid = {.name = "HardSigmoid", .build = hardsigmoid_build, .forward = hardsigmoid_forward, .backward = hardsigmoid_backward};
+const gl_op gl_op_hardswish = {.name = "HardSwish", .build = plain_build, .forward = hardswish_forward, .backward = hardswish_backward};

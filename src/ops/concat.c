@@ -1,4 +1,5 @@
-/* Concat along a non-batch axis (fire modules, Inception, DenseNet). */
+/* Concat along a non-batch axis (fire modules, Inception, DenseNet); on constants
+ * along any axis, evaluated at load (exporters concatenate shape vectors). */
 #include <string.h>
 
 #include "../ops.h"
@@ -12,27 +13,40 @@ typedef struct {
 /* Elements per outer index of input k: its axis extent times the dimensions after. */
 static int inner_size(const gl_tensor *t, const concat_params *p) { return t->numel / p->outer; }
 
-static gl_status concat_build(gl_build *b) {
-    gl_tensor *first;
-    gl_status st = gl_require_activation(b, 0, &first);
-    if (st) return st;
-    int ndim = first->ndim, axis = (int)gl_attr_int(b, "axis", b->g->opset < 4 ? 1 : 0x7fffffff);
-    if (axis == 0x7fffffff) return gl_fail(GL_ERR_MODEL, "Concat needs an axis");
-    if (axis < 0) axis += ndim;
-    if (axis <= 0 || axis >= ndim)
-        return gl_fail(GL_ERR_UNSUPPORTED, "Concat on axis %d of a %d-D tensor: only non-batch axes are supported", axis, ndim);
-    int dims[GL_MAX_DIMS];
-    memcpy(dims, first->dims, sizeof dims);
-    dims[axis] = 0;
+/* The axis and the output shape: inputs of one rank that agree off the axis. */
+static gl_status concat_shape(const gl_build *b, int *axis, int *dims) {
+    const gl_tensor *first = gl_input(b, 0);
+    if (!first) return gl_fail(GL_ERR_MODEL, "missing input 0");
+    int ndim = first->ndim;
+    *axis = (int)gl_attr_int(b, "axis", b->g->opset < 4 ? 1 : 0x7fffffff);
+    if (*axis == 0x7fffffff) return gl_fail(GL_ERR_MODEL, "Concat needs an axis");
+    if (*axis < 0) *axis += ndim;
+    if (*axis < 0 || *axis >= ndim) return gl_fail(GL_ERR_MODEL, "axis %d is out of range for rank %d", *axis, ndim);
+    memcpy(dims, first->dims, GL_MAX_DIMS * sizeof *dims);
+    dims[*axis] = 0;
     for (int k = 0; k < b->node->nin; k++) {
-        gl_tensor *t;
-        if ((st = gl_require_activation(b, k, &t))) return st;
+        const gl_tensor *t = gl_input(b, k);
+        if (!t) return gl_fail(GL_ERR_MODEL, "missing input %d", k);
         if (t->ndim != ndim) return gl_fail(GL_ERR_MODEL, "inputs have different ranks");
         for (int d = 0; d < ndim; d++)
-            if (d != axis && t->dims[d] != first->dims[d])
+            if (d != *axis && t->dims[d] != first->dims[d])
                 return gl_fail(GL_ERR_MODEL, "input '%s' differs from '%s' in dimension %d", t->name, first->name, d);
-        dims[axis] += t->dims[axis];
+        dims[*axis] += t->dims[*axis];
     }
+    return GL_OK;
+}
+
+static gl_status concat_build(gl_build *b) {
+    int axis, dims[GL_MAX_DIMS];
+    gl_status st = concat_shape(b, &axis, dims);
+    for (int k = 0; !st && k < b->node->nin; k++) {
+        gl_tensor *t;
+        st = gl_require_activation(b, k, &t);
+    }
+    if (st) return st;
+    int ndim = gl_input(b, 0)->ndim;
+    if (axis == 0)
+        return gl_fail(GL_ERR_UNSUPPORTED, "Concat on axis %d of a %d-D tensor: only non-batch axes are supported", axis, ndim);
     concat_params *p = gl_build_alloc(b, sizeof *p);
     if (!p) return gl_fail(GL_ERR_OUT_OF_MEMORY, "out of memory");
     p->outer = 1;
@@ -40,6 +54,29 @@ static gl_status concat_build(gl_build *b) {
     b->node->p = p;
     if ((st = gl_build_output(b, 0, ndim, dims, -1))) return st;
     p->out_inner = b->g->tensors[b->node->out[0]].numel / p->outer;
+    return GL_OK;
+}
+
+static gl_status concat_fold(gl_build *b) {
+    int axis, dims[GL_MAX_DIMS];
+    gl_tensor *t;
+    gl_status st = concat_shape(b, &axis, dims);
+    for (int k = 0; !st && k < b->node->nin; k++)
+        if (!(st = gl_require_const(b, k, &t)) && (t->f != NULL) != (gl_input(b, 0)->f != NULL))
+            st = gl_fail(GL_ERR_MODEL, "inputs '%s' and '%s' have different element types", gl_input(b, 0)->name, t->name);
+    char *out;
+    int ndim = gl_input(b, 0)->ndim, is_float = gl_input(b, 0)->f != NULL;
+    if (st || (st = gl_build_const(b, 0, ndim, dims, is_float, (void **)&out))) return st;
+    size_t elem = is_float ? sizeof(float) : sizeof(int64_t), outer = 1, row = elem, offset = 0;
+    for (int d = 0; d < axis; d++) outer *= (size_t)dims[d];
+    for (int d = axis; d < ndim; d++) row *= (size_t)dims[d];
+    for (int k = 0; k < b->node->nin; k++) {   /* input k's rows land at `offset` in every output row */
+        t = gl_input(b, k);
+        size_t inner = outer ? (size_t)t->numel / outer * elem : 0;
+        const char *src = is_float ? (const char *)t->f : (const char *)t->i;
+        for (size_t o = 0; o < outer; o++) memcpy(out + o * row + offset, src + o * inner, inner);
+        offset += inner;
+    }
     return GL_OK;
 }
 
@@ -64,4 +101,4 @@ static void concat_run(const gl_node *node, const gl_exec *e, int backward) {
 static void concat_forward(const gl_node *node, const gl_exec *e) { concat_run(node, e, 0); }
 static void concat_backward(const gl_node *node, const gl_exec *e) { concat_run(node, e, 1); }
 
-const gl_op gl_op_concat = {.name = "Concat", .build = concat_build, .forward = concat_forward, .backward = concat_backward};
+const gl_op gl_op_concat = {.name = "Concat", .build = concat_build, .fold = concat_fold, .forward = concat_forward, .backward = concat_backward};

@@ -1,4 +1,5 @@
-/* MaxPool, AveragePool and GlobalAveragePool over 2-D planes. */
+/* MaxPool, AveragePool and GlobalMaxPool over 2-D planes; GlobalAveragePool and
+ * ReduceMean, means over contiguous axes. */
 #include "../ops.h"
 #include "../status.h"
 
@@ -66,36 +67,105 @@ static void avgpool_backward(const gl_node *node, const gl_exec *e) {
     for (int k = 0; k < e->N * p->planes; k++) gl_avgpool_plane_backward(dy + k * out_plane(p), &p->geom, dx + k * in_plane(p));
 }
 
-/* ---- GlobalAveragePool: (C, H, W) -> (C, 1, 1) --------------------------- */
+/* GlobalMaxPool: one window over the whole plane, run by the max pool kernels. */
+static gl_status global_maxpool_build(gl_build *b) {
+    gl_tensor *x;
+    gl_status st = gl_require_activation(b, 0, &x);
+    if (st) return st;
+    if (x->ndim != 4) return gl_fail(GL_ERR_UNSUPPORTED, "only 2-D (NCHW) pooling is supported; input '%s' has %d dimensions", x->name, x->ndim);
+    pool_params *p = gl_build_alloc(b, sizeof *p);
+    if (!p) return gl_fail(GL_ERR_OUT_OF_MEMORY, "out of memory");
+    int H = x->dims[2], W = x->dims[3];
+    p->geom.win = (gl_window){.H = H, .W = W, .OH = 1, .OW = 1, .KH = H, .KW = W, .SH = 1, .SW = 1, .DH = 1, .DW = 1};
+    p->planes = x->dims[1];
+    b->node->p = p;
+    int dims[4] = {1, x->dims[1], 1, 1};
+    return gl_build_output(b, 0, 4, dims, -1);
+}
+
+/* ---- means: GlobalAveragePool and ReduceMean ------------------------------ */
+/* y (rows, inner) = the mean over k of x (rows, size, inner), per image: the reduced
+ * axes are contiguous. GlobalAveragePool: rows C, size H*W, inner 1. */
+typedef struct {
+    int rows, size, inner;
+} mean_params;
+
+/* Declares the mean over axes [first, last] of x (keepdims: as extents of 1). */
+static gl_status mean_output(gl_build *b, const gl_tensor *x, int first, int last, int keepdims) {
+    mean_params *p = gl_build_alloc(b, sizeof *p);
+    if (!p) return gl_fail(GL_ERR_OUT_OF_MEMORY, "out of memory");
+    int dims[GL_MAX_DIMS], ndim = 0;
+    p->rows = p->size = p->inner = 1;
+    for (int d = 0; d < x->ndim; d++) {
+        int reduced = d >= first && d <= last;
+        *(d < first ? &p->rows : reduced ? &p->size : &p->inner) *= x->dims[d];
+        if (!reduced || keepdims) dims[ndim++] = reduced ? 1 : x->dims[d];
+    }
+    b->node->p = p;
+    return gl_build_output(b, 0, ndim, dims, -1);
+}
+
 static gl_status gap_build(gl_build *b) {
     gl_tensor *x;
     gl_status st = gl_require_activation(b, 0, &x);
     if (st) return st;
     if (x->ndim < 3) return gl_fail(GL_ERR_MODEL, "input '%s' has no spatial dimensions", x->name);
-    int dims[GL_MAX_DIMS];
-    for (int d = 0; d < x->ndim; d++) dims[d] = d < 2 ? x->dims[d] : 1;
-    return gl_build_output(b, 0, x->ndim, dims, -1);
+    return mean_output(b, x, 2, x->ndim - 1, 1);
 }
 
-static void gap_forward(const gl_node *node, const gl_exec *e) {
-    const gl_tensor *x = gl_t(e, node->in[0]);
-    int planes = x->dims[1] * e->N, size = x->numel / x->dims[1];
-    const float *in = gl_value(e, node->in[0]);   /* (N*C, size) */
-    float *out = gl_value(e, node->out[0]);       /* (N*C) */
-    for (int k = 0; k < planes; k++) out[k] = gl_sum_vec(in + (size_t)k * size, (size_t)size) / (float)size;
+/* ReduceMean over non-batch axes that are contiguous (spatial means, x.mean([2, 3]));
+ * axes from the attribute before opset 18, then from input 1. */
+static gl_status reduce_mean_build(gl_build *b) {
+    gl_tensor *x;
+    int axes[GL_MAX_DIMS], n;
+    gl_status st;
+    if ((st = gl_require_activation(b, 0, &x)) || (st = gl_axes(b, 18, 1, x->ndim, axes, &n))) return st;
+    if (n <= 0) return gl_fail(GL_ERR_UNSUPPORTED, "ReduceMean over every axis would average over the batch");
+    int first = axes[0], last = axes[0];
+    for (int j = 1; j < n; j++) {
+        first = axes[j] < first ? axes[j] : first;
+        last = axes[j] > last ? axes[j] : last;
+    }
+    if (first == 0) return gl_fail(GL_ERR_UNSUPPORTED, "ReduceMean over axis 0 would average over the batch");
+    if (last - first + 1 != n) return gl_fail(GL_ERR_UNSUPPORTED, "ReduceMean over non-contiguous axes is not supported");
+    return mean_output(b, x, first, last, (int)gl_attr_int(b, "keepdims", 1));
 }
 
-static void gap_backward(const gl_node *node, const gl_exec *e) {
-    const gl_tensor *x = gl_t(e, node->in[0]);
-    int planes = x->dims[1] * e->N, size = x->numel / x->dims[1];
-    const float *dy = gl_grad(e, node->out[0]);
-    float *dx = gl_grad(e, node->in[0]);
-    for (int k = 0; k < planes; k++) {
-        float *d = dx + (size_t)k * size;
-        gl_affine_vec(d, 1.0f, dy[k] / (float)size, (size_t)size, d);
+static void mean_forward(const gl_node *node, const gl_exec *e) {
+    const mean_params *p = node->p;
+    const float *x = gl_value(e, node->in[0]);   /* (N*rows, size, inner) */
+    float *y = gl_value(e, node->out[0]);        /* (N*rows, inner) */
+    size_t inner = (size_t)p->inner;
+    for (int r = 0; r < p->rows * e->N; r++) {
+        const float *xr = x + (size_t)r * p->size * inner;
+        float *yr = y + (size_t)r * inner;
+        if (inner == 1) {
+            *yr = gl_sum_vec(xr, (size_t)p->size) / (float)p->size;
+            continue;
+        }
+        gl_fill(yr, 0.0f, inner);
+        for (int k = 0; k < p->size; k++) gl_axpy_vec(1.0f, xr + k * inner, inner, yr);
+        gl_affine_vec(yr, 1.0f / (float)p->size, 0.0f, inner, yr);
+    }
+}
+
+static void mean_backward(const gl_node *node, const gl_exec *e) {
+    const mean_params *p = node->p;
+    const float *dy = gl_grad(e, node->out[0]);  /* (N*rows, inner) */
+    float *dx = gl_grad(e, node->in[0]);         /* (N*rows, size, inner) */
+    size_t inner = (size_t)p->inner;
+    for (int r = 0; r < p->rows * e->N; r++) {
+        float *d = dx + (size_t)r * p->size * inner;
+        if (inner == 1) {
+            gl_affine_vec(d, 1.0f, dy[r] / (float)p->size, (size_t)p->size, d);
+            continue;
+        }
+        for (int k = 0; k < p->size; k++) gl_axpy_vec(1.0f / (float)p->size, dy + (size_t)r * inner, inner, d + k * inner);
     }
 }
 
 const gl_op gl_op_maxpool = {.name = "MaxPool", .build = maxpool_build, .forward = maxpool_forward, .backward = maxpool_backward};
 const gl_op gl_op_avgpool = {.name = "AveragePool", .build = avgpool_build, .forward = avgpool_forward, .backward = avgpool_backward};
-const gl_op gl_op_global_avgpool = {.name = "GlobalAveragePool", .build = gap_build, .forward = gap_forward, .backward = gap_backward};
+const gl_op gl_op_global_maxpool = {.name = "GlobalMaxPool", .build = global_maxpool_build, .forward = maxpool_forward, .backward = maxpool_backward};
+const gl_op gl_op_global_avgpool = {.name = "GlobalAveragePool", .build = gap_build, .forward = mean_forward, .backward = mean_backward};
+const gl_op gl_op_reduce_mean = {.name = "ReduceMean", .build = reduce_mean_build, .forward = mean_forward, .backward = mean_backward};

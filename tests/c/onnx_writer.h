@@ -23,6 +23,7 @@ typedef struct {
 } ow_buf;
 
 static inline void ow_raw(ow_buf *b, const void *p, size_t n) {
+    if (!n) return; /* an empty field: p may be NULL (memcpy from NULL is undefined even for 0 bytes) */
     if (b->len + n > b->cap) {
         b->cap = (b->len + n) * 2 + 64;
         b->buf = realloc(b->buf, b->cap);

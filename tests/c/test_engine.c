@@ -29,9 +29,18 @@ static void tiny_model(ow_model *m) {
     ow_end(m, "y");
 }
 
+/* Loads, and inspects the same bytes: inspection must agree on what loads, and
+ * fail only where the bytes are no ONNX model (then loading fails too). */
 static gl_status load(const uint8_t *bytes, size_t n, gl_model **m) {
+    char *json = NULL;
+    gl_status inspected = gl_inspect(bytes, n, &json);
+    CHECK(inspected == GL_OK ? json && json[0] == '{' : !json && gl_last_error()[0], "inspection: %s", gl_last_error());
     gl_status st = gl_model_load(bytes, n, m);
     CHECK(st == GL_OK || (*m == NULL && gl_last_error()[0]), "a failed load must leave a message and no model");
+    CHECK(!json || !strstr(json, "\"loadable\": true") == (st != GL_OK), "inspection says %s, loading %d (%s)",
+          json ? strstr(json, "\"loadable\"") : "", st, gl_last_error());
+    CHECK(inspected == GL_OK || st != GL_OK, "loaded what inspection refused");
+    free(json);
     return st;
 }
 
@@ -162,6 +171,74 @@ static void bad_models(void) {
     CHECK(load((const uint8_t *)"hello, world", 12, &none) == GL_ERR_MODEL, "text accepted as a model");
     CHECK(contains(gl_last_error(), "not an ONNX model"), "message: %s", gl_last_error());
     CHECK(load(NULL, 0, &none) == GL_ERR_MODEL, "empty bytes accepted");
+}
+
+/* One node on the 4-D input x (1,2,4,6) with its output as the score; a second
+ * optional int64 initializer "k" of n values (n = 0: a scalar). */
+static void one_node(ow_model *m, int opset, const char *op, const char *inputs, ow_attr a, int n, const int64_t *k) {
+    ow_begin(m, opset, DIMS(1, 2, 4, 6));
+    ow_node(m, op, inputs, "y", a, OW_END);
+    if (k) ow_init(m, "k", n ? 1 : 0, n ? DIMS(n) : NULL, NULL, k);
+    ow_end(m, "y");
+}
+
+/* Per-image semantics need the batch first in every activation: anything moving it
+ * is refused, by name, instead of computing something else. */
+static void batch_moving(void) {
+    ow_model m;
+    one_node(&m, 13, "Transpose", "x", OW_INTS("perm", 4, 1, 0, 2, 3), 0, NULL);
+    expect_load_error("transpose of the batch", &m, GL_ERR_UNSUPPORTED, "perm[0] = 1 would move the batch dimension of 'x'");
+    one_node(&m, 13, "Transpose", "x", OW_END, 0, NULL);
+    expect_load_error("transpose, default perm", &m, GL_ERR_UNSUPPORTED, "would move the batch");
+    one_node(&m, 13, "Reshape", "x,k", OW_END, 2, (int64_t[]){2, -1});
+    expect_load_error("reshape moving the batch", &m, GL_ERR_UNSUPPORTED, "'y' would not keep the batch as its first dimension");
+    one_node(&m, 13, "Reshape", "x,k", OW_END, 1, (int64_t[]){-1});
+    expect_load_error("reshape to one dimension", &m, GL_ERR_UNSUPPORTED, "would not keep the batch");
+    one_node(&m, 13, "Flatten", "x", OW_INT("axis", 0), 0, NULL);
+    expect_load_error("flatten axis 0", &m, GL_ERR_UNSUPPORTED, "would merge the batch of 'x'");
+    one_node(&m, 9, "Slice", "x", OW_INTS("starts", 1, 0), 0, NULL);
+    expect_load_error("slice without ends", &m, GL_ERR_MODEL, "one value per sliced axis");
+    ow_begin(&m, 13, DIMS(1, 2, 4, 6));
+    ow_node(&m, "Slice", "x,s,e,a", "y", OW_END);
+    ow_init(&m, "s", 1, DIMS(1), NULL, (int64_t[]){0});
+    ow_init(&m, "e", 1, DIMS(1), NULL, (int64_t[]){1});
+    ow_init(&m, "a", 1, DIMS(1), NULL, (int64_t[]){0});
+    ow_end(&m, "y");
+    expect_load_error("slice of the batch", &m, GL_ERR_UNSUPPORTED, "slicing the batch dimension of 'x'");
+    one_node(&m, 13, "Split", "x", OW_INT("axis", 0), 0, NULL);
+    expect_load_error("split of the batch", &m, GL_ERR_UNSUPPORTED, "splitting the batch dimension");
+    one_node(&m, 13, "ReduceMean", "x", OW_INTS("axes", 2, 0, 1), 0, NULL);
+    expect_load_error("mean over the batch", &m, GL_ERR_UNSUPPORTED, "average over the batch");
+    one_node(&m, 13, "ReduceMean", "x", OW_INTS("axes", 2, 1, 3), 0, NULL);
+    expect_load_error("mean over axes apart", &m, GL_ERR_UNSUPPORTED, "non-contiguous axes");
+    one_node(&m, 13, "Unsqueeze", "x,k", OW_END, 1, (int64_t[]){0});
+    expect_load_error("unsqueeze before the batch", &m, GL_ERR_UNSUPPORTED, "would move the batch of 'x'");
+    one_node(&m, 13, "Squeeze", "x,k", OW_END, 1, (int64_t[]){0});
+    expect_load_error("squeeze of the batch", &m, GL_ERR_UNSUPPORTED, "would remove the batch");
+    one_node(&m, 13, "Pad", "x,k", OW_END, 8, (int64_t[]){1, 0, 0, 0, 0, 0, 0, 0});
+    expect_load_error("pad of the batch", &m, GL_ERR_UNSUPPORTED, "padding the batch dimension");
+    one_node(&m, 13, "Pad", "x,k", OW_STRING("mode", "reflect"), 8, (int64_t[]){0, 0, 1, 1, 0, 0, 1, 1});
+    expect_load_error("reflect pad", &m, GL_ERR_UNSUPPORTED, "mode 'reflect' is not supported");
+    one_node(&m, 13, "Pad", "x,k", OW_END, 8, (int64_t[]){0, 0, -1, 0, 0, 0, 0, 0});
+    expect_load_error("negative pad", &m, GL_ERR_UNSUPPORTED, "negative pads");
+    one_node(&m, 13, "Gather", "x,k", OW_INT("axis", 1), 0, (int64_t[]){0});
+    expect_load_error("gather on an activation", &m, GL_ERR_UNSUPPORTED, "Gather is supported on constants only");
+    one_node(&m, 13, "Cast", "x", OW_INT("to", 7), 0, NULL);
+    expect_load_error("cast of an activation to int", &m, GL_ERR_UNSUPPORTED, "Cast of an activation to element type 7");
+
+    ow_begin(&m, 13, DIMS(1, 2, 4, 6));   /* shape arithmetic dividing by zero */
+    ow_node(&m, "Shape", "x", "s", OW_END);
+    ow_node(&m, "Div", "s,zero", "d", OW_END);
+    ow_node(&m, "Reshape", "x,d", "y", OW_END);
+    ow_init(&m, "zero", 0, NULL, NULL, (int64_t[]){0});
+    ow_end(&m, "y");
+    expect_load_error("folding a division by zero", &m, GL_ERR_MODEL, "node 'd' (Div): integer division by zero");
+    ow_begin(&m, 13, DIMS(1, 2, 4, 6));
+    ow_node(&m, "ConstantOfShape", "k", "big", OW_END);
+    ow_node(&m, "Add", "x,big", "y", OW_END);
+    ow_init(&m, "k", 1, DIMS(3), NULL, (int64_t[]){1 << 12, 1 << 12, 1 << 12});
+    ow_end(&m, "y");
+    expect_load_error("a huge folded constant", &m, GL_ERR_UNSUPPORTED, "constant 'big' computed at load would have more than 2^24 elements");
 }
 
 static void bad_calls(void) {
@@ -381,6 +458,7 @@ int main(int argc, char **argv) {
     if (bytes && len) truncations_and_flips(bytes, len, fixture);
     free(bytes);
     bad_models();
+    batch_moving();
     bad_calls();
     batches();
     typed_fields();

@@ -41,6 +41,53 @@ static void check_adjoint(const float *ax, const float *y, size_t ny, const floa
 
 /* ---- elementwise and reductions ---------------------------------------- */
 
+/* y = a op b: vec against ref, then with y aliasing a. r, v (n) scratch outputs. */
+static void check_binary(void (*ref)(const float *, const float *, size_t, float *),
+                         void (*vec)(const float *, const float *, size_t, float *), const float *a, const float *b,
+                         size_t n, float *r, float *v) {
+    ref(a, b, n, r);
+    vec(a, b, n, v);
+    CHECK_CLOSE_REL(v, r, n, TOL);
+    vec(v, b, n, v);
+    ref(r, b, n, r);
+    CHECK_CLOSE_REL(v, r, n, TOL);
+}
+
+/* The gates on x (n) with dy (n); r, v (n) scratch outputs. Sigmoid also on extreme
+ * inputs: saturation on both sides, and below the vector kernel's exp cutoff. */
+static void test_gates_n(size_t n, float *x, const float *dy, float *r, float *v) {
+    static const float extremes[] = {-100.0f, 100.0f, -87.0f, 88.0f, -30.0f, 0.0f, INFINITY, -INFINITY};
+    for (size_t i = 0; i < n; i += 7) x[i] = extremes[(i / 7) % 8];
+    CHECK_CONTEXT("sigmoid n=%zu", n);
+    gl_sigmoid_ref(x, n, r);
+    gl_sigmoid_vec(x, n, v);
+    CHECK_CLOSE_REL(v, r, n, TOL);
+    memcpy(v, r, n * sizeof(float));
+    float *y = copy_buf(r, n);
+    gl_sigmoid_backward_ref(y, dy, n, r);
+    gl_sigmoid_backward_vec(y, dy, n, v);
+    CHECK_CLOSE_REL(v, r, n, TOL);
+    for (size_t i = 0; i < n; i += 7) x[i] = (float)((int)(i % 13) - 6);  // the kinks at +-3 exactly
+    CHECK_CONTEXT("hardsigmoid n=%zu", n);
+    gl_hardsigmoid_ref(x, 1.0f / 6.0f, 0.5f, n, r);
+    gl_hardsigmoid_vec(x, 1.0f / 6.0f, 0.5f, n, v);
+    CHECK_CLOSE_REL(v, r, n, TOL);
+    memcpy(y, r, n * sizeof(float));
+    memcpy(v, r, n * sizeof(float));
+    gl_hardsigmoid_backward_ref(y, dy, 1.0f / 6.0f, n, r);
+    gl_hardsigmoid_backward_vec(y, dy, 1.0f / 6.0f, n, v);
+    CHECK_CLOSE_REL(v, r, n, TOL);
+    CHECK_CONTEXT("hardswish n=%zu", n);
+    gl_hardswish_ref(x, n, r);
+    gl_hardswish_vec(x, n, v);
+    CHECK_CLOSE_REL(v, r, n, TOL);
+    memcpy(v, r, n * sizeof(float));
+    gl_hardswish_backward_ref(x, dy, n, r);
+    gl_hardswish_backward_vec(x, dy, n, v);
+    CHECK_CLOSE_REL(v, r, n, TOL);
+    free(y);
+}
+
 static void test_eltwise_n(size_t n) {
     float *x = rand_buf(n, -8.0f, 8.0f), *x2 = rand_buf(n, -8.0f, 8.0f), *dy = rand_buf(n, -1.0f, 1.0f);
     float *r = rand_buf(n, -1.0f, 1.0f), *v = copy_buf(r, n);  // outputs; equal start for accumulating kernels
@@ -84,12 +131,17 @@ static void test_eltwise_n(size_t n) {
     gl_axpy_ref(-0.3f, x, n, r);
     gl_axpy_vec(-0.3f, x, n, v);
     CHECK_CLOSE_REL(v, r, n, TOL);
-    gl_add_ref(x, x2, n, r);
-    gl_add_vec(x, x2, n, v);
+    check_binary(gl_add_ref, gl_add_vec, x, x2, n, r, v);
+    CHECK_CONTEXT("mul/mul_add/dot n=%zu", n);
+    check_binary(gl_mul_ref, gl_mul_vec, x, x2, n, r, v);
+    gl_mul_add_ref(x, dy, n, r);
+    gl_mul_add_vec(x, dy, n, v);
     CHECK_CLOSE_REL(v, r, n, TOL);
-    gl_add_vec(v, x2, n, v);  // y aliasing a
-    gl_add_ref(r, x2, n, r);
-    CHECK_CLOSE_REL(v, r, n, TOL);
+    double abs_dot = 0.0;
+    for (size_t i = 0; i < n; i++) abs_dot += fabs((double)x[i] * x2[i]);
+    CHECK(fabs(gl_dot_vec(x, x2, n) - gl_dot_ref(x, x2, n)) <= TOL * abs_dot, "dot %g vs %g", gl_dot_vec(x, x2, n),
+          gl_dot_ref(x, x2, n));
+    test_gates_n(n, x, dy, r, v);
     CHECK_CONTEXT("sum/sumsq n=%zu", n);
     double abs_sum = 0.0;
     for (size_t i = 0; i < n; i++) abs_sum += fabs(x[i]);
@@ -119,6 +171,20 @@ static void test_eltwise_semantics(void) {
     gl_clamp_backward_vec(x, dy, 0.0f, 6.0f, 1, 9, dx);
     const float want_guided[9] = {0, 0, 0, 0, 1, 0, 0, 0, 0};
     CHECK_CLOSE_REL(dx, want_guided, 9, 0.0);
+    CHECK_CONTEXT("sigmoid against double precision");
+    float xs[9] = {-90.0f, -20.0f, -1.0f, -1e-3f, 0.0f, 1e-3f, 2.5f, 16.0f, 90.0f}, ys[9];
+    gl_sigmoid_vec(xs, 9, ys);
+    for (int i = 0; i < 9; i++) {
+        double want = 1.0 / (1.0 + exp(-(double)xs[i]));
+        CHECK(fabs(ys[i] - want) <= 4e-7 * want + 1e-37, "sigmoid(%g) = %.9g, want %.9g", xs[i], ys[i], want);
+    }
+    CHECK_CONTEXT("hardswish backward at the kinks (PyTorch: the ramp at -3 and at 3)");
+    float xk[9] = {-4.0f, -3.0f, -1.5f, 0.0f, 3.0f, 4.0f, -3.0f, 3.0f, 1.5f};
+    gl_fill(dy, 1.0f, 9);
+    gl_fill(dx, 0.0f, 9);
+    gl_hardswish_backward_vec(xk, dy, 9, dx);
+    const float want_hs[9] = {0, -0.5f, 0, 0.5f, 1.5f, 1, -0.5f, 1.5f, 1};
+    CHECK_CLOSE_REL(dx, want_hs, 9, 1e-7);
     CHECK_CONTEXT("clamp NaN");
     float nan9[9], y[9];
     gl_fill(nan9, NAN, 9);

@@ -15,23 +15,27 @@ export async function load(source, card) {
 
 export const FIXTURE_NAMES = ['lenet', 'tinycnn', 'resnet', 'squeezenet', 'mobilenet', 'misc', 'misc_fp16'];
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+/** The torchvision family members (make_fixtures.py's second section). */
+export const FAMILIES = `${FIXTURES}families/`;
 export const REALDATA = fileURLToPath(new URL('../../../shared/realdata/', import.meta.url));
 export const hasRealdata = existsSync(REALDATA);
 
-/** A fixture: its ONNX bytes, card, scalars and reference arrays by name. */
-export function loadFixture(name) {
-  const index = JSON.parse(readFileSync(`${FIXTURES}${name}.ref.json`, 'utf8'));
-  const blob = readFileSync(`${FIXTURES}${name}.ref.bin`);
+const TYPED_ARRAYS = { int32: Int32Array, uint8: Uint8Array, float32: Float32Array };
+
+/** A fixture: its ONNX bytes (where there is one <name>.onnx), card, scalars and
+ * reference arrays by name. dir: FIXTURES or FAMILIES. */
+export function loadFixture(name, dir = FIXTURES) {
+  const index = JSON.parse(readFileSync(`${dir}${name}.ref.json`, 'utf8'));
+  const blob = readFileSync(`${dir}${name}.ref.bin`);
   const buffer = blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength);
   const arrays = {};
   for (const [key, { shape, offset, dtype }] of Object.entries(index.arrays)) {
     const n = shape.reduce((a, b) => a * b, 1);
-    const data = dtype === 'int32' ? new Int32Array(buffer, offset, n) : new Float32Array(buffer, offset, n);
-    arrays[key] = { data, shape };
+    arrays[key] = { data: new TYPED_ARRAYS[dtype](buffer, offset, n), shape };
   }
   return {
-    onnx: readFileSync(`${FIXTURES}${name}.onnx`),
-    card: JSON.parse(readFileSync(`${FIXTURES}${name}.json`, 'utf8')),
+    onnx: existsSync(`${dir}${name}.onnx`) ? readFileSync(`${dir}${name}.onnx`) : null,
+    card: JSON.parse(readFileSync(`${dir}${name}.json`, 'utf8')),
     meta: index,
     arrays,
   };

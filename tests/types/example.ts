@@ -1,7 +1,14 @@
 // Type-checked against js/index.d.ts by `make test` (tsc --noEmit): the README's
 // usage compiles, and misuse does not.
-import { loadModel, imageToTensor, heatmap, overlay, differenceImage, GradlensError, PRESETS, SALIENCY_METHODS } from '../../js/index.js';
-import type { Tensor, FoolResult, RGBAImage } from '../../js/index.js';
+import { loadModel, imageToTensor, heatmap, overlay, differenceImage, inspect, GradlensError, PRESETS, SALIENCY_METHODS } from '../../js/index.js';
+import type { Tensor, FoolResult, RGBAImage, ModelSummary } from '../../js/index.js';
+
+export async function check(bytes: Uint8Array): Promise<string[]> {
+  const summary: ModelSummary = await inspect(bytes);
+  const batch: number | null = summary.inputs[0].shape?.[0] ?? null;
+  void batch;
+  return summary.loadable ? [] : summary.unsupported.map(({ op, node }) => `${op} (${node})`);
+}
 
 export async function demo(bytes: Uint8Array, photo: RGBAImage): Promise<FoolResult> {
   const model = await loadModel(bytes, { labels: ['a', 'b'], input: { ...PRESETS.torchvision, size: [224, 224] } });
