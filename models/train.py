@@ -12,7 +12,7 @@ For each model this writes, into --out (default models/):
   <model>.json          its card: labels, preprocessing, data, recipe, test accuracy;
   samples/<model>.u8    100 test images (uint8, 784 bytes each): the first 10 of each
   samples/<model>.json  class in the test split, ordered by class; with their labels;
-and, into tests/data/ (beside --out's parent), the accuracy test's sample:
+and, into tests/data/ under --out's parent directory, the accuracy test's sample:
   <model>-test1000.u8   1,000 test images drawn with a fixed seed, in test-split order,
   <model>-test1000.json with labels and the exported module's PyTorch predictions.
 
@@ -34,7 +34,7 @@ import os
 import random
 import time
 from dataclasses import dataclass
-from typing import Callable, List
+from typing import Callable, List, Optional
 
 import numpy as np
 import onnx
@@ -135,8 +135,8 @@ def crop_flip(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 # ------------------------------------------------------------------------ models
 
 class LeNet(nn.Module):
-    """LeNet-5 layout, widened (16 and 32 filters, 128 and 84 units): 8,000 digits with
-    augmentation reach 99% with it, the classic 6/16 filters stay a little below."""
+    """LeNet-5 layout, widened (16 and 32 filters, 128 and 84 units) for a margin over
+    the 98.5% target with only 8,000 training digits."""
 
     def __init__(self):
         super().__init__()
@@ -193,8 +193,8 @@ class Recipe:
     epochs: int
     batch_size: int
     label_smoothing: float
-    mean: float      # None: the training set's pixel mean (and std)
-    std: float
+    mean: Optional[float]  # None: the training set's pixel mean and std
+    std: Optional[float]
     recipe: str
     data_info: dict
     drawing: str
@@ -240,11 +240,11 @@ RECIPES = {
         load=load_fashion,
         build=PretrainedCNN,
         augment=crop_flip,
-        # Nesterov SGD with one-cycle: the fastest of the usual recipes to >92% on 2 cores.
+        # SGD's lr is only a placeholder: OneCycleLR sets it every step (as for AdamW).
         optimizer=lambda m: torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9,
                                             nesterov=True, weight_decay=5e-4),
         max_lr=0.1,
-        epochs=15,
+        epochs=12,  # about 15 minutes on 2 idle cores: inside the 30-minute budget
         batch_size=128,
         label_smoothing=0.1,
         mean=None, std=None,
@@ -252,7 +252,7 @@ RECIPES = {
                 "conv3x3(64)-BN-ReLU at 14x14, conv3x3(128, stride 2)-BN-ReLU, "
                 "conv3x3(128)-BN-ReLU at 7x7, global average pool, Linear(128, 10). "
                 "SGD (Nesterov momentum 0.9, weight decay 5e-4), one-cycle schedule to lr "
-                "0.1, 15 epochs, batch 128, cross-entropy with label smoothing 0.1. "
+                "0.1, 12 epochs, batch 128, cross-entropy with label smoothing 0.1. "
                 "Augmentation: random crop with 2 px padding, horizontal flip."),
         data_info={
             "source": "Fashion-MNIST (Zalando Research; Han Xiao, Kashif Rasul, Roland "
