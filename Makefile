@@ -64,7 +64,7 @@ node_modules/.package-lock.json: package.json package-lock.json | deps
 test-browser: all node_modules/.package-lock.json
 	node --test tests/browser/
 
-test: deps test-native test-kernels-wasm test-js test-types test-browser
+test: deps test-leaks test-kernels-wasm test-js test-types test-browser test-fuzz
 
 demo: all node_modules/.package-lock.json
 	node scripts/serve.mjs
@@ -87,3 +87,6 @@ models: all node_modules/.package-lock.json
 
 clean:
 	rm -rf build dist
+
+# Fuzzing (libFuzzer, native): last, since it reads ENGINE_SRCS and NATIVE_TESTS.
+include mk/fuzz.mk

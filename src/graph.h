@@ -59,7 +59,14 @@ typedef struct {
     size_t grad_base;        /* per image: where the gradient buffers start */
     size_t plan_floats;      /* per image: every value and gradient buffer */
     size_t scratch_floats;   /* per image: the largest operator scratch */
+    size_t budget;           /* bytes operators may keep (prepacked weights, computed constants); 0: no limit */
+    int over_budget;         /* an allocation was refused for the budget */
 } gl_graph;
+
+/* The budget of a model of n bytes: a model cannot make the engine allocate far
+ * more at load than it brings (one weight shared by 1,000 Convs, each keeping its
+ * prepacked copies; ConstantOfShape of 4096x4096 repeated). */
+#define GL_LOAD_BUDGET(n) ((size_t)16 * (n) + ((size_t)16 << 20))
 
 /* A run over a chunk of N images. */
 typedef struct {

@@ -136,6 +136,15 @@ gl_status gl_build_output(gl_build *b, int k, int ndim, const int *dims, int ali
     return GL_OK;
 }
 
+/* The graph arena within the budget; NULL (over_budget set) beyond it. */
+static void *budgeted(gl_graph *g, size_t n, size_t size) {
+    if (g->budget && (n > g->budget / (size ? size : 1) || g->arena.bytes > g->budget - n * size)) {
+        g->over_budget = 1;
+        return NULL;
+    }
+    return gl_arena_array(&g->arena, n, size);
+}
+
 gl_status gl_build_const(gl_build *b, int k, int ndim, const int *dims, int is_float, void **data) {
     if (k >= b->node->nout || b->node->out[k] < 0) return gl_fail(GL_ERR_MODEL, "missing output %d", k);
     gl_tensor *t = &b->g->tensors[b->node->out[k]];
@@ -153,14 +162,14 @@ gl_status gl_build_const(gl_build *b, int k, int ndim, const int *dims, int is_f
     t->numel = (int)numel;
     t->alias = -1;
     /* one spare element: a pointer even for an empty constant */
-    *data = gl_arena_array(&b->g->arena, (size_t)numel + 1, is_float ? sizeof(float) : sizeof(int64_t));
+    *data = budgeted(b->g, (size_t)numel + 1, is_float ? sizeof(float) : sizeof(int64_t));
     if (!*data) return gl_fail(GL_ERR_OUT_OF_MEMORY, "out of memory");
     t->f = is_float ? *data : NULL;
     t->i = is_float ? NULL : *data;
     return GL_OK;
 }
 
-void *gl_build_alloc(gl_build *b, size_t bytes) { return gl_arena_alloc(&b->g->arena, bytes); }
+void *gl_build_alloc(gl_build *b, size_t bytes) { return budgeted(b->g, bytes, 1); }
 
 /* Names outlive the parsed ONNX (it is freed after load): the graph keeps copies. */
 static const char *keep_name(gl_graph *g, const char *name) {
@@ -433,6 +442,9 @@ gl_status gl_graph_build_nodes(const onnx_model *om, gl_graph *g, gl_skip_fn ski
         const onnx_node *on = &om->nodes[k];
         int unknown = 0, first_tensor = g->ntensors, is_constant = !strcmp(on->op_type, "Constant");
         st = is_constant ? add_constant_node(g, &nt, on) : build_node(g, &nt, on, &unknown);
+        if (st && g->over_budget)
+            st = gl_fail(GL_ERR_UNSUPPORTED, "the model unpacks to more than %zu MB at load (16 times its size, plus 16 MB): "
+                         "weights shared by many nodes, or large constants computed at load", g->budget >> 20);
         if (st) st = gl_fail_context(st, "node '%s' (%s): ", on->name, on->op_type);
         if (!skipped) {
             if (st) return st;

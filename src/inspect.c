@@ -178,6 +178,7 @@ gl_status gl_inspect(const uint8_t *onnx, size_t n, char **json) {
     report r = {0};
     json_buf b = {0};
     gl_status st = onnx_parse(onnx, n, &parse, &om);
+    g.budget = GL_LOAD_BUDGET(n);
     if (!st) st = gl_graph_build_nodes(&om, &g, on_skip, &r);
     int loadable = !st && !r.unsupported.len && !r.errors.len && !r.skipped;
     double total_flops = st ? 0 : flops(&g);

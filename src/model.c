@@ -40,6 +40,7 @@ gl_status gl_model_load(const uint8_t *bytes, size_t n, gl_model **out) {
     gl_arena parse = {0};
     onnx_model om;
     gl_status st = onnx_parse(bytes, n, &parse, &om);
+    m->g.budget = GL_LOAD_BUDGET(n);
     if (!st) st = gl_graph_build(&om, &m->g);
     gl_arena_free(&parse);
     if (st) {

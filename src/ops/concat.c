@@ -64,9 +64,10 @@ static gl_status concat_fold(gl_build *b) {
     for (int k = 0; !st && k < b->node->nin; k++)
         if (!(st = gl_require_const(b, k, &t)) && (t->f != NULL) != (gl_input(b, 0)->f != NULL))
             st = gl_fail(GL_ERR_MODEL, "inputs '%s' and '%s' have different element types", gl_input(b, 0)->name, t->name);
+    if (st) return st;   /* before reading input 0: it may be missing */
     char *out;
     int ndim = gl_input(b, 0)->ndim, is_float = gl_input(b, 0)->f != NULL;
-    if (st || (st = gl_build_const(b, 0, ndim, dims, is_float, (void **)&out))) return st;
+    if ((st = gl_build_const(b, 0, ndim, dims, is_float, (void **)&out))) return st;
     size_t elem = is_float ? sizeof(float) : sizeof(int64_t), outer = 1, row = elem, offset = 0;
     for (int d = 0; d < axis; d++) outer *= (size_t)dims[d];
     for (int d = axis; d < ndim; d++) row *= (size_t)dims[d];

@@ -92,9 +92,15 @@ static gl_status conv_finalize(gl_graph *g, gl_node *node, size_t *scratch) {
     conv_params *p = node->p;
     int row = p->cin_g * p->kk;
     transpose_weights(p);
-    size_t ohw = (size_t)p->win.OH * p->win.OW, half = (size_t)p->cout_g / 2;
-    if (!p->depthwise)  /* im2col columns, then the sparse operands of the input gradient */
-        *scratch = (p->pointwise ? 0 : row * ohw) + p->cout_g + half * (row + ohw) + 8;
+    uint64_t ohw = (uint64_t)p->win.OH * p->win.OW, half = (uint64_t)p->cout_g / 2;
+    if (p->depthwise) return GL_OK;
+    /* im2col columns, then the sparse operands of the input gradient; in 64 bits:
+     * size_t is 32-bit in wasm, where 4096 x 2^20 columns wrapped around to nothing */
+    uint64_t need = (p->pointwise ? 0 : (uint64_t)row * ohw) + (uint64_t)p->cout_g + half * ((uint64_t)row + ohw) + 8;
+    if (need > SIZE_MAX / 8)
+        return gl_fail(GL_ERR_OUT_OF_MEMORY, "the convolution's im2col buffer would take %llu MB",
+                       (unsigned long long)(need >> 18));
+    *scratch = (size_t)need;
     return GL_OK;
 }
 
