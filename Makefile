@@ -23,7 +23,7 @@ WASM_FLAGS = -O3 -DNDEBUG -sSTANDALONE_WASM --no-entry -sALLOW_MEMORY_GROWTH=1 -
              -sINITIAL_MEMORY=16MB -sERROR_ON_UNDEFINED_SYMBOLS=0 -sWARN_ON_UNDEFINED_SYMBOLS=0 \
              -sEXPORTED_FUNCTIONS=_glw_malloc,_glw_free_buffer
 
-.PHONY: all deps test test-native test-js test-types test-browser demo bench fixtures models clean
+.PHONY: all deps test test-native test-js test-types test-browser test-package demo bench fixtures models clean
 
 all: dist/gradlens-simd.wasm dist/gradlens.wasm
 
@@ -64,7 +64,11 @@ node_modules/.package-lock.json: package.json package-lock.json | deps
 test-browser: all node_modules/.package-lock.json
 	node --test tests/browser/
 
-test: deps test-leaks test-kernels-wasm test-js test-types test-browser test-fuzz
+# The package as a user installs it: npm pack, a fresh project, Node, Vite + Chromium, tsc.
+test-package: all node_modules/.package-lock.json
+	node --test tests/package/
+
+test: deps test-leaks test-kernels-wasm test-js test-types test-browser test-package test-fuzz
 
 demo: all node_modules/.package-lock.json
 	node scripts/serve.mjs

@@ -8,18 +8,19 @@
 // Without --target, image i is pushed towards class (label + 5) mod 10 (a shirt
 // towards a sandal, ...): far-apart classes, as in the notebook's "stingray".
 import { readFileSync } from 'node:fs';
-import { differenceImage, heatmap, loadModel, montage, stackTensors, tensorToImage } from '../js/index.js';
-import { writePng } from './png.mjs';
+import { foolingPanels, heatmap, loadModel, montage, stackTensors, tensorToImage } from 'gradlens';
+import { SHIPPED_MODELS } from 'gradlens/models';
+import { writePng } from 'gradlens/image-files';
 
-const here = (p) => new URL(p, import.meta.url);
 const args = process.argv.slice(2);
 const targetAt = args.indexOf('--target');
 const fixedTarget = targetAt >= 0 ? Number(args.splice(targetAt, 2)[1]) : undefined;
 const out = args[0] ?? 'cs231n.png';
 
-const model = await loadModel(here('../models/fashion-mnist.onnx'), here('../models/fashion-mnist.json'));
-const samples = JSON.parse(readFileSync(here('../models/samples/fashion-mnist.json'), 'utf8'));
-const pixels = readFileSync(here('../models/samples/fashion-mnist.u8'));
+const shipped = SHIPPED_MODELS['fashion-mnist'];
+const model = await loadModel(shipped.model, shipped.card);
+const samples = JSON.parse(readFileSync(shipped.samples, 'utf8'));
+const pixels = readFileSync(shipped.sampleBytes);
 
 // Five images of five different classes: the first sample of classes 0, 2, 4, 6, 8.
 const picks = [0, 2, 4, 6, 8].map((c) => samples.labels.indexOf(c));
@@ -37,14 +38,9 @@ const show = (tensor, i) => tensorToImage(tensor, i);
 const figure = montage([
   picks.map((_, i) => show(x, i)),
   picks.map((_, i) => heatmap(map, { index: i, colormap: 'hot' })),
-  ...picks.map((_, i) => [
-    show(x, i),
-    show(fooled.image, i),
-    differenceImage(x, fooled.image, { index: i }),
-    differenceImage(x, fooled.image, { index: i, magnify: 10 }),
-  ]),
+  ...picks.map((_, i) => foolingPanels(x, fooled.image, { index: i })),
 ], { scale: 4, gap: 6 });
-writePng(out, figure);
+await writePng(out, figure);
 
 const name = (k) => model.labels[k];
 const argmax = (t, i) => {

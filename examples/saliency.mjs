@@ -6,17 +6,17 @@
 // With no arguments it uses the real SqueezeNet and cat photo from
 // ../shared/realdata when present, else a fixture network and a synthetic image.
 import { existsSync, readFileSync } from 'node:fs';
-import { heatmap, imageToTensor, loadModel, overlay, tensorToImage } from '../js/index.js';
-import { readPng, writePng } from './png.mjs';
+import { imageToTensor, loadModel, saliencyPanels } from 'gradlens';
+import { readImage, writePng } from 'gradlens/image-files';
 
 const here = (p) => new URL(p, import.meta.url);
 
-function defaults() {
+async function defaults() {
   const real = here('../../shared/realdata/');
   if (existsSync(real)) {
     const labels = readFileSync(new URL('labels/imagenet_1000.txt', real), 'utf8').trim().split('\n');
     const card = { labels, input: { channels: 'BGR', size: [224, 224], scale: 255, mean: [104, 117, 123], std: [1] } };
-    return [new URL('models/squeezenet1.1_fp16.onnx', real), card, readPng(new URL('images/coral_cat.png', real))];
+    return [new URL('models/squeezenet1.1_fp16.onnx', real), card, await readImage(new URL('images/coral_cat.png', real))];
   }
   // A gradient disc on black as a stand-in photo for the fixture network.
   const size = 64;
@@ -31,8 +31,8 @@ function defaults() {
 
 const [modelArg, cardArg, imageArg, targetArg, outArg = 'saliency'] = process.argv.slice(2);
 const [modelSource, card, photo] = modelArg
-  ? [modelArg, JSON.parse(readFileSync(cardArg, 'utf8')), readPng(imageArg)]
-  : defaults();
+  ? [modelArg, JSON.parse(readFileSync(cardArg, 'utf8')), await readImage(imageArg)]
+  : await defaults();
 
 const model = await loadModel(modelSource, card);
 const [, , height, width] = model.inputShape;
@@ -41,10 +41,10 @@ const top = model.topK(x, 3);
 const target = targetArg === undefined ? top[0].index : Number(targetArg);
 const { map } = model.saliency(x, { target });
 
-const seen = tensorToImage(x, 0, { channels: model.card.input.channels });   // the image as the model sees it
-const heat = heatmap(map, { colormap: 'hot' });
-writePng(`${outArg}-map.png`, heat);
-writePng(`${outArg}-overlay.png`, overlay(seen, heat, { alpha: 0.6 }));
+// The heatmap, and the heatmap over the image as the model sees it.
+const { heatmap, overlay } = saliencyPanels(x, map, { channels: model.card.input.channels, alpha: 0.6 });
+await writePng(`${outArg}-map.png`, heatmap);
+await writePng(`${outArg}-overlay.png`, overlay);
 console.log(`top classes: ${top.map((t) => `${t.label} (${(100 * t.probability).toFixed(1)}%)`).join(', ')}`);
 console.log(`saliency of "${model.labels[target]}" written to ${outArg}-map.png and ${outArg}-overlay.png (${model.simd ? 'SIMD' : 'baseline'} build)`);
 model.dispose();

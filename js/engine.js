@@ -5,7 +5,11 @@
 // SIMD module, the way wasm-feature-detect does. The modules are standalone (no
 // Emscripten glue): we instantiate them ourselves, so the same code runs in Node,
 // browsers and workers. The .wasm is found next to this file with
-// `new URL(..., import.meta.url)`: fetched in browsers, read from disk in Node.
+// `new URL('../dist/….wasm', import.meta.url)`: fetched in browsers, read from disk
+// in Node. Each URL is written out whole so that bundlers (Vite, webpack) see it
+// and emit the file; `loadEngine({wasmUrl})` overrides it for unusual hosting.
+
+import { isNode, nodeModule } from './runtime.js';
 
 // (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt))
 const SIMD_PROBE = new Uint8Array([
@@ -27,11 +31,9 @@ export function simdSupported() {
   return WebAssembly.validate(SIMD_PROBE);
 }
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
-
 async function readBinary(url) {
   if (isNode && url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
+    const { readFile } = await nodeModule('fs/promises');
     return readFile(url);
   }
   const response = await fetch(url);
@@ -118,8 +120,10 @@ export function loadEngine(options = {}) {
 }
 
 async function instantiate({ simd = simdSupported(), wasmUrl, wasmBinary } = {}) {
-  const url = wasmUrl ? new URL(wasmUrl, import.meta.url)
-    : new URL(simd ? '../dist/gradlens-simd.wasm' : '../dist/gradlens.wasm', import.meta.url);
+  let url;
+  if (wasmUrl) url = new URL(wasmUrl, import.meta.url);
+  else if (simd) url = new URL('../dist/gradlens-simd.wasm', import.meta.url);
+  else url = new URL('../dist/gradlens.wasm', import.meta.url);
   let engine = null;
   const imports = {
     env: {

@@ -1,5 +1,7 @@
-// Laying images out in a grid: the cs231n-style figures (images over their
-// saliency maps; original, fooling image, difference, difference x10).
+// The cs231n-style figures: images laid out in a grid (montage), the panels of a
+// saliency map (heatmap, and heatmap over the image) and of a fooling image
+// (original, fooling image, difference, difference x10).
+import { differenceImage, heatmap, overlay, percentile, tensorToImage } from './image.js';
 
 /**
  * Composes rows of RGBA images into one RGBA image. Each image is magnified by
@@ -31,4 +33,43 @@ export function montage(rows, { scale = 1, gap = 4, background = [255, 255, 255,
     }
   }));
   return { data, width, height };
+}
+
+/**
+ * The cs231n fooling panels of image `index`: the original, the fooling image,
+ * their difference and the difference magnified ten times (mid-grey where nothing
+ * changed). x and fooled: [N, C, H, W] in `channels` order.
+ */
+export function foolingPanels(x, fooled, { index = 0, channels } = {}) {
+  return [
+    tensorToImage(x, index, { channels }),
+    tensorToImage(fooled, index, { channels }),
+    differenceImage(x, fooled, { index, channels }),
+    differenceImage(x, fooled, { index, channels, magnify: 10 }),
+  ];
+}
+
+// The diverging colormap is white at zero: laid over the image as it is, it would
+// wash the whole picture out. Over the image, a signed map's opacity follows
+// |value| instead (normalised as heatmap() does: by the 99th percentile), so only
+// the evidence is coloured.
+function fadeWhereZero(heat, values) {
+  const magnitudes = values.map(Math.abs);
+  const limit = percentile(magnitudes, 99) || percentile(magnitudes, 100) || 1;
+  const faded = new Uint8ClampedArray(heat.data);
+  magnitudes.forEach((m, k) => { faded[k * 4 + 3] = (255 * m) / limit; });
+  return { ...heat, data: faded };
+}
+
+/**
+ * The saliency panels of image `index`: `heatmap`, the map colour-mapped, and
+ * `overlay`, the heatmap over the image as the model saw it (x: [N, C, H, W] in
+ * `channels` order; map: [N, H, W]). A signed map is drawn with the diverging
+ * colormap, whatever `colormap` says. alpha: the heatmap's opacity over the image.
+ */
+export function saliencyPanels(x, map, { index = 0, signed = false, colormap = 'hot', alpha = 0.5, channels } = {}) {
+  const heat = heatmap(map, signed ? { index, signed } : { index, colormap });
+  const [, h, w] = map.shape;
+  const laid = signed ? fadeWhereZero(heat, map.data.subarray(index * h * w, (index + 1) * h * w)) : heat;
+  return { heatmap: heat, overlay: overlay(tensorToImage(x, index, { channels }), laid, { alpha }) };
 }

@@ -1,5 +1,6 @@
 // Type declarations for gradlens (js/index.js).
 import type { RGBAImage, Tensor } from './types.js';
+import type { ChannelOrder, Colormap } from './image.js';
 
 export type { RGBAImage, Tensor } from './types.js';
 export * from './image.js';
@@ -9,6 +10,20 @@ export * from './image.js';
  * (nearest neighbour), cells `gap` pixels apart on `background`. null = empty cell.
  */
 export function montage(rows: (RGBAImage | null)[][], options?: { scale?: number; gap?: number; background?: [number, number, number, number] }): RGBAImage;
+
+/**
+ * The cs231n fooling panels of image `index`: original, fooling image, difference,
+ * difference x10 (mid-grey where nothing changed). x and fooled: [N, C, H, W].
+ */
+export function foolingPanels(x: Tensor, fooled: Tensor, options?: { index?: number; channels?: ChannelOrder }): RGBAImage[];
+
+/**
+ * The saliency panels of image `index`: the map colour-mapped, and laid over the
+ * image as the model saw it (alpha: its opacity, default 0.5). Signed maps use the
+ * diverging colormap and colour only where |value| is large.
+ */
+export function saliencyPanels(x: Tensor, map: Tensor, options?: { index?: number; signed?: boolean; colormap?: Colormap;
+  alpha?: number; channels?: ChannelOrder }): { heatmap: RGBAImage; overlay: RGBAImage };
 
 /** Kinds of engine errors. */
 export type ErrorCode = 'argument' | 'model' | 'unsupported' | 'out-of-memory' | 'cancelled';
@@ -24,7 +39,12 @@ export function simdSupported(): boolean;
 export interface EngineOptions {
   /** Force the SIMD (true) or baseline (false) build; default: detected. */
   simd?: boolean;
-  /** Where the .wasm file is, for unusual hosting (default: ../dist/ next to js/). */
+  /**
+   * Where the .wasm file is, for unusual hosting (a CDN, a server that does not
+   * serve the package's dist/ folder): gradlens-simd.wasm or gradlens.wasm, to
+   * match `simd`. Relative URLs resolve against js/engine.js. Default:
+   * ../dist/ next to js/, which bundlers such as Vite emit with the build.
+   */
   wasmUrl?: string | URL;
   /** The .wasm bytes themselves. */
   wasmBinary?: Uint8Array | ArrayBuffer;
@@ -205,11 +225,11 @@ export class Model {
 }
 
 /**
- * Loads an ONNX classifier: bytes, a URL, or (Node) a file path; the card as an
- * object, URL or path.
+ * Loads an ONNX classifier: bytes, a Blob or File, a URL, or (Node) a file path;
+ * the card as an object, Blob, URL or path.
  */
-export function loadModel(source: Uint8Array | ArrayBuffer | ArrayBufferView | string | URL,
-  card?: ModelCard | string | URL | null, options?: EngineOptions): Promise<Model>;
+export function loadModel(source: Uint8Array | ArrayBuffer | ArrayBufferView | Blob | string | URL,
+  card?: ModelCard | Blob | string | URL | null, options?: EngineOptions): Promise<Model>;
 
 /** A tensor of a model's interface; shape null when the model does not give it, a
  * dimension null when symbolic (a dynamic batch). */

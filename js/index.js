@@ -19,17 +19,19 @@ export { GradlensError, loadEngine, simdSupported } from './engine.js';
 export { PRESETS, normalizeCard } from './card.js';
 export { ATTACKS, Model, SALIENCY_METHODS } from './model.js';
 export * from './image.js';
-export { montage } from './figure.js';
+export { foolingPanels, montage, saliencyPanels } from './figure.js';
 export { inspect } from './inspect.js';
 
 async function readCard(card) {
-  if (card == null || (typeof card === 'object' && !(card instanceof URL))) return card;
+  const isFile = card instanceof URL || (typeof Blob !== 'undefined' && card instanceof Blob);
+  if (card == null || (typeof card === 'object' && !isFile)) return card;
   return JSON.parse(new TextDecoder().decode(await readSource(card, 'card')));
 }
 
 /**
- * Loads an ONNX classifier. source: Uint8Array / ArrayBuffer bytes, a URL, or a
- * file path in Node. card: the model card (object, URL or path), or omitted.
+ * Loads an ONNX classifier. source: Uint8Array / ArrayBuffer bytes, a Blob or File,
+ * a URL, or a file path in Node. card: the model card (object, Blob, URL or path),
+ * or omitted.
  * options: engine options for the first load (see loadEngine).
  */
 export async function loadModel(source, card, options = {}) {

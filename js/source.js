@@ -1,18 +1,19 @@
-// Model and card bytes from wherever they come: bytes, a URL, or a file path in Node.
+// Model and card bytes from wherever they come: bytes, a Blob or File, a URL, or a
+// file path in Node.
+import { isNode, nodeModule } from './runtime.js';
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
-
-/** Uint8Array bytes of source (Uint8Array, ArrayBuffer or view, URL, or a path in Node). */
+/** Uint8Array bytes of source (Uint8Array, ArrayBuffer or view, Blob, URL, or a path in Node). */
 export async function readSource(source, what) {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+  if (typeof Blob !== 'undefined' && source instanceof Blob) return new Uint8Array(await source.arrayBuffer());
   if (typeof source !== 'string' && !(source instanceof URL)) {
-    throw new TypeError(`${what} must be bytes (Uint8Array, ArrayBuffer), a URL, or a file path in Node`);
+    throw new TypeError(`${what} must be bytes (Uint8Array, ArrayBuffer), a Blob, a URL, or a file path in Node`);
   }
   const isUrl = source instanceof URL || /^[a-z][a-z0-9+.-]*:/i.test(source);
   if (isNode && (!isUrl || String(source).startsWith('file:'))) {
-    const { readFile } = await import('node:fs/promises');
+    const { readFile } = await nodeModule('fs/promises');
     return new Uint8Array(await readFile(source instanceof URL ? source : isUrl ? new URL(source) : source));
   }
   const response = await fetch(source);

@@ -17,7 +17,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SERVED_FOLDERS = ['web', 'js', 'dist', 'models'].map((name) => resolve(ROOT, name));
 const INDEX = resolve(ROOT, 'web', 'index.html');
 
-const MIME_TYPES = {
+export const MIME_TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',

@@ -1,9 +1,9 @@
 // The demo page's wiring: the model picker, the three inputs (drawing, test
-// images, image files), and the four outputs, all computed by the engine worker
-// through EngineClient. Rendering (views/) and tensor work (js/image.js) run here.
-import { SALIENCY_METHODS, imageToTensor, tensorToImage } from '../js/index.js';
+// images, image files), and the four outputs, all computed by the engine in a
+// worker (createWorker). Rendering (views/) and tensor work (js/image.js) run here.
+import { GradlensError, SALIENCY_METHODS, imageToTensor, tensorToImage } from '../js/index.js';
+import { createWorker } from '../js/worker.js';
 import { DrawingPad } from './draw.js';
-import { EngineClient } from './engine-client.js';
 import { decodeImage, sortFiles } from './image-files.js';
 import { setupLargeText } from './large-text.js';
 import { isMnistLike, mnistStyleTensor } from './mnist-style.js';
@@ -25,8 +25,7 @@ const DRAW_UPDATE_MS = 120;
 const LOCAL_MODEL = 'local';
 
 const state = {
-  engine: null, // {simd} from the worker
-  model: null, // {name, inputShape, labels, channels, samples}
+  model: null, // {name, engine (the model in the worker), inputShape, labels, channels, samples}
   source: { kind: 'drawing' }, // or {kind: 'sample', index} or {kind: 'image', image}
   input: null, // the source as the model's input, [1, C, H, W]
   analysis: null, // {x, map, signed}: the input and saliency map shown
@@ -39,26 +38,23 @@ const unlessAborted = (handle) => (err) => {
 
 // ---- engine ----
 
-const client = new EngineClient({
-  onReady(engine) {
-    state.engine = engine;
-    describe();
+const worker = createWorker({
+  onCrash({ message, restarted }) {
+    showProblem(restarted
+      ? `The engine crashed (${message}). It was restarted${state.model ? ' and the model reloaded' : ''}.`
+      : `The engine keeps crashing (${message}). Reload the page to start again.`);
   },
-  onCrash: showProblem,
 });
 
 function describe() {
-  const parts = [];
-  if (state.model) {
-    const [, c, h, w] = state.model.inputShape;
-    parts.push(`${state.model.name}: ${c}×${h}×${w} input, ${state.model.labels.length} classes.`);
-  }
-  if (state.engine) {
-    parts.push(`Engine: WebAssembly${state.engine.simd ? ' SIMD' : ''} in a Web Worker.`);
-    parts.push(client.cancelsInPlace ? 'Stop acts within an iteration.'
-      : 'This page is not cross-origin isolated, so Stop restarts the engine and reloads the model.');
-  }
-  $('engine-status').textContent = parts.join(' ');
+  if (!state.model) return;
+  const [, c, h, w] = state.model.inputShape;
+  $('engine-status').textContent = [
+    `${state.model.name}: ${c}×${h}×${w} input, ${state.model.labels.length} classes.`,
+    `Engine: WebAssembly${state.model.engine.simd ? ' SIMD' : ''} in a Web Worker.`,
+    worker.cancelsInPlace ? 'Stop acts within an iteration.'
+      : 'This page is not cross-origin isolated, so Stop restarts the engine and reloads the model.',
+  ].join(' ');
 }
 
 // ---- models ----
@@ -68,20 +64,31 @@ modelSelect.replaceChildren(...SHIPPED_MODELS.map((entry, k) => new Option(entry
 
 const gallery = new Gallery($('gallery'), { onPick: (index) => setInput({ kind: 'sample', index }) });
 
+let loading = null; // the AbortController of the model being loaded: a newer choice replaces it
+
+// Loads a model in place of the current one, stopping what runs on the current
+// one; on failure the current one stays.
 async function openModel({ name, source, card, samples }) {
+  loading?.abort();
+  const controller = new AbortController();
+  loading = controller;
+  longRuns.cancel();
+  analysis?.abort();
   longRuns.enable(false);
   try {
-    const [info, gallerySet] = await Promise.all([
-      client.load(source, card),
+    const [engine, gallerySet] = await Promise.all([
+      worker.loadModel(source, card, { signal: controller.signal }),
       samples ? loadSamples(samples).catch((err) => err) : null,
     ]);
-    const usable = gallerySet && !(gallerySet instanceof Error) && samplesFit(gallerySet, info.inputShape);
+    state.model?.engine.dispose();
+    const usable = gallerySet && !(gallerySet instanceof Error) && samplesFit(gallerySet, engine.inputShape);
     state.model = {
-      name, inputShape: info.inputShape, labels: info.card.labels, channels: info.card.input.channels,
+      name, engine, inputShape: engine.inputShape, labels: engine.labels, channels: engine.card.input.channels,
       samples: usable ? gallerySet : null,
     };
     showModel(gallerySet instanceof Error ? `Test images unavailable: ${gallerySet.message}` : '');
   } finally {
+    if (loading === controller) loading = null;
     longRuns.enable(state.model !== null);
   }
 }
@@ -108,7 +115,7 @@ function showModel(samplesProblem) {
 
 function openShipped(index) {
   const entry = SHIPPED_MODELS[index];
-  return openModel({ name: entry.name, source: entry.model, card: entry.card, samples: entry.samples });
+  return openModel({ name: entry.name, source: entry.model, card: entry.card, samples: entry });
 }
 
 let shownModel = modelSelect.value;
@@ -235,7 +242,24 @@ $('saliency-method').replaceChildren(...SALIENCY_METHODS.map((id) => new Option(
 
 // Analyses queued or running; the prediction section is aria-busy while any is.
 let analysesPending = 0;
+let analysis = null; // the AbortController of the latest analysis: a newer one replaces it
 let announced = '';
+
+// The prediction, and the saliency map of `target` (default: the top class). A
+// method that does not apply to this model (Grad-CAM without a conv layer) still
+// leaves the prediction: its message comes back as `problem`.
+async function predictAndExplain(model, x, { target, method, signal }) {
+  const top = await model.topK(x, 5, 0, { signal });
+  const explained = target ?? top[0].index;
+  try {
+    const { map, signed } = await model.saliency(x, { target: explained, method, signal });
+    return { top, target: explained, map, signed };
+  } catch (err) {
+    const methodProblem = [GradlensError, RangeError, TypeError].some((Type) => err instanceof Type);
+    if (!methodProblem || err.name === 'AbortError') throw err;
+    return { top, target: explained, problem: err.message };
+  }
+}
 
 function showAnalysis({ x, top, target, map, signed, problem }) {
   const label = state.model.labels[target];
@@ -258,10 +282,13 @@ function showAnalysis({ x, top, target, map, signed, problem }) {
 function analyze() {
   const x = state.input;
   const explain = $('explain-class').value;
-  const payload = { x, target: explain === '' ? undefined : Number(explain), method: $('saliency-method').value };
+  analysis?.abort();
+  analysis = new AbortController();
+  const options = { target: explain === '' ? undefined : Number(explain), method: $('saliency-method').value,
+    signal: analysis.signal };
   analysesPending++;
   $('prediction').setAttribute('aria-busy', 'true');
-  client.run('analyze', payload, { replaces: true }).promise
+  predictAndExplain(state.model.engine, x, options)
     .then((result) => showAnalysis({ x, ...result }), unlessAborted((err) => showProblem(`Prediction failed: ${err.message}`)))
     .finally(() => {
       if (--analysesPending === 0) $('prediction').setAttribute('aria-busy', 'false');
@@ -283,7 +310,7 @@ $('opacity').addEventListener('input', showSaliency);
 
 // ---- fooling and class visualization ----
 
-const longRuns = setupLongRuns({ client, current: () => ({ model: state.model, input: state.input }) });
+const longRuns = setupLongRuns({ current: () => ({ model: state.model, input: state.input }) });
 
 // ---- start ----
 

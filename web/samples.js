@@ -1,5 +1,5 @@
-// A model's gallery of test images: `<base>.json` describes `<base>.u8`, the
-// images' bytes one after another ({"count", "shape": [C, H, W], "labels"}).
+// A model's gallery of test images: a JSON file ({"count", "shape": [C, H, W],
+// "labels"}) describing a file of the images' bytes, one after another.
 
 async function fetchOk(url) {
   const response = await fetch(url);
@@ -7,16 +7,16 @@ async function fetchOk(url) {
   return response;
 }
 
-/** {count, shape, labels, pixels: Uint8Array} */
-export async function loadSamples(base) {
+/** {count, shape, labels, pixels: Uint8Array} from the URLs of the JSON and the bytes. */
+export async function loadSamples({ samples, sampleBytes }) {
   const [meta, bytes] = await Promise.all([
-    fetchOk(`${base}.json`).then((r) => r.json()),
-    fetchOk(`${base}.u8`).then((r) => r.arrayBuffer()),
+    fetchOk(samples).then((r) => r.json()),
+    fetchOk(sampleBytes).then((r) => r.arrayBuffer()),
   ]);
   const pixels = new Uint8Array(bytes);
   const per = meta.shape.reduce((a, b) => a * b, 1);
   if (pixels.length !== meta.count * per) {
-    throw new Error(`${base}.u8 holds ${pixels.length} bytes, not ${meta.count} images of ${meta.shape.join('x')}`);
+    throw new Error(`${sampleBytes} holds ${pixels.length} bytes, not ${meta.count} images of ${meta.shape.join('x')}`);
   }
   return { count: meta.count, shape: meta.shape, labels: meta.labels, pixels };
 }

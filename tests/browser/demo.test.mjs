@@ -488,7 +488,13 @@ test('SqueezeNet 1.1 (fp16, Caffe BGR) opened from files reads coral_cat.png as 
     const chooser = page.waitForEvent('filechooser');
     await page.click('#image-file');
     await (await chooser).setFiles(`${REALDATA}images/coral_cat.png`);
-    await page.waitForFunction(() => document.querySelector('#model-input').width === 224);
+    // The blank drawing is a 224x224 input too: wait for the photo itself (painted
+    // in the same task that starts its prediction).
+    await page.waitForFunction(() => {
+      const canvas = document.querySelector('#model-input');
+      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+      return canvas.width === 224 && data.some((v, k) => k % 4 !== 3 && v > 60);
+    });
     await predictionSettled(page);
     const [best] = await topClasses(page);
     assert.ok(best.index >= 281 && best.index <= 285, `coral_cat.png read as ${best.index} ${best.label}`);

@@ -23,8 +23,9 @@ export const hasTrainedMnist = existsSync(here('../../models/mnist.onnx'));
 const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
 
-// Ten MNIST test digits per class, class-ordered, like models/samples/mnist.u8.
-function standInSamples() {
+/** Ten MNIST test digits per class, class-ordered, like models/samples/mnist.u8:
+ * {pixels, meta} (the bytes and the JSON that describes them). */
+export function standInSamples() {
   const mnist = createRequire(import.meta.url)('mnist');
   const pixels = new Uint8Array(100 * 784);
   const labels = [];
@@ -54,6 +55,21 @@ async function routeMissingModels(context) {
   }
 }
 
+/** Debian's Chromium, headless, with the flags that work in this sandbox. */
+export function launchChromium() {
+  return chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+}
+
+/** Every console error and uncaught page error of `page`, as they come. */
+export function watchErrors(page) {
+  const errors = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
+  return errors;
+}
+
 /**
  * A browser page on the demo. Options: viewport, isolated (serve the
  * cross-origin isolation headers). Returns {page, url, errors, screenshot, close}:
@@ -63,7 +79,7 @@ export async function openDemo({ viewport = { width: 1280, height: 800 }, isolat
   const server = startServer({ port: 0, host: '127.0.0.1', crossOriginIsolated: isolated });
   await once(server, 'listening');
   const url = `http://127.0.0.1:${server.address().port}/`;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+  const browser = await launchChromium();
   const context = await browser.newContext({ viewport, acceptDownloads: true });
   await routeMissingModels(context);
   // CSP violations in the page, reported as errors (the worker's arrive as console errors).
@@ -71,11 +87,7 @@ export async function openDemo({ viewport = { width: 1280, height: 800 }, isolat
     console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI}`);
   }));
   const page = await context.newPage();
-  const errors = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
+  const errors = watchErrors(page);
   // Requests that leave the page's own origin (there must be none).
   page.on('request', (request) => {
     if (!request.url().startsWith(url) && !request.url().startsWith('blob:') && !request.url().startsWith('data:')) {

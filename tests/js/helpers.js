@@ -59,24 +59,6 @@ export function maxAbsDiff(a, b) {
   return m;
 }
 
-let jpegDecoder = null;
-
-/** Decodes a PNG or JPEG file into an ImageData-like RGBA image. JPEGs go through
- * libjpeg-turbo (mozjpeg's decoder compiled to wasm), the decoder Pillow and most
- * reference pipelines use, so decoded pixels match theirs exactly. */
-export async function readImage(path) {
-  const bytes = readFileSync(path);
-  if (/\.png$/i.test(path)) {
-    const { PNG } = (await import('pngjs')).default;
-    const png = PNG.sync.read(bytes);
-    return { data: new Uint8ClampedArray(png.data), width: png.width, height: png.height };
-  }
-  jpegDecoder ??= (async () => {
-    const { default: decode, init } = await import('@jsquash/jpeg/decode.js');
-    const wasmPath = fileURLToPath(import.meta.resolve('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'));
-    await init(await WebAssembly.compile(readFileSync(wasmPath)));
-    return decode;
-  })();
-  const image = await (await jpegDecoder)(bytes);
-  return { data: new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length), width: image.width, height: image.height };
-}
+/** Decodes a PNG or JPEG file into an ImageData-like RGBA image (JPEG through
+ * libjpeg-turbo, the decoder Pillow and most reference pipelines use). */
+export { readImage } from '../../js/image-files.js';

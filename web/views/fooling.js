@@ -1,19 +1,9 @@
 // The fooling figure, as in cs231n: original, fooling image, difference, and the
 // difference magnified ten times (mid-grey where nothing changed); its numbers;
 // and the figure as a PNG download.
-import { differenceImage, montage, tensorToImage } from '../../js/index.js';
+import { montage } from '../../js/index.js';
 import { paintImage } from './paint.js';
 import { percent } from './top-classes.js';
-
-/** The four panels for input x and the fooling image, both [1, C, H, W]. */
-export function foolingPanels(x, fooled, channels) {
-  return [
-    tensorToImage(x, 0, { channels }),
-    tensorToImage(fooled, 0, { channels }),
-    differenceImage(x, fooled, { channels }),
-    differenceImage(x, fooled, { channels, magnify: 10 }),
-  ];
-}
 
 export function renderFoolingPanels(canvases, panels) {
   panels.forEach((panel, k) => paintImage(canvases[k], panel));
