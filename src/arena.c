@@ -40,17 +40,6 @@ void *gl_arena_alloc(gl_arena *a, size_t n) {
     return p;
 }
 
-void *gl_arena_array(gl_arena *a, size_t n, size_t size) {
-    if (size && n > SIZE_MAX / size) return NULL;
-    return gl_arena_alloc(a, n * size);
-}
-
-char *gl_arena_strndup(gl_arena *a, const char *s, size_t n) {
-    char *d = gl_arena_alloc(a, n + 1);
-    if (d) memcpy(d, s, n);
-    return d;
-}
-
 void gl_arena_free(gl_arena *a) {
     gl_arena_block *b = a->head;
     while (b) {

@@ -1,4 +1,5 @@
-/* A drop-in replacement for src/arena.c used by the fuzz and replay builds only:
+/* A drop-in replacement for src/arena.c (gl_arena_alloc and gl_arena_free; the
+ * helpers in src/arena_helpers.c are shared) used by the fuzz and replay builds only:
  * every arena allocation is its own malloc, so AddressSanitizer puts red zones
  * around each one and reports an overrun of one arena object into the next (the
  * production arena packs them into 64 KB blocks, where ASan sees nothing). Same
@@ -30,17 +31,6 @@ void *gl_arena_alloc(gl_arena *a, size_t n) {
     return b->data;
 }
 
-void *gl_arena_array(gl_arena *a, size_t n, size_t size) {
-    if (size && n > SIZE_MAX / size) return NULL;
-    return gl_arena_alloc(a, n * size);
-}
-
-char *gl_arena_strndup(gl_arena *a, const char *s, size_t n) {
-    if (n == SIZE_MAX) return NULL;
-    char *d = gl_arena_alloc(a, n + 1);
-    if (d) memcpy(d, s, n);
-    return d;
-}
 
 void gl_arena_free(gl_arena *a) {
     gl_arena_block *b = a->head;
