@@ -9,7 +9,7 @@ export PORT
 PYTHON_TORCH ?= /usr/bin/python3
 
 ENGINE_SRCS = src/status.c src/arena.c src/arena_helpers.c src/pb.c src/onnx.c src/graph_build.c src/graph_fold.c src/plan.c \
-              src/exec.c src/model.c src/inspect.c src/saliency.c src/attribution.c src/gradcam.c src/fool.c src/attacks.c src/visualize.c src/rng.c src/blur.c \
+              src/exec.c src/model.c src/profile.c src/inspect.c src/saliency.c src/attribution.c src/gradcam.c src/fool.c src/attacks.c src/visualize.c src/rng.c src/blur.c \
               src/ops/window.c src/ops/conv.c src/ops/batchnorm.c src/ops/activation.c src/ops/pool.c \
               src/ops/gemm.c src/ops/binary.c src/ops/concat.c src/ops/shape.c src/ops/registry.c \
               src/ops/broadcast.c src/ops/view.c src/ops/const.c src/ops/transpose.c src/ops/slice.c src/ops/pad.c src/ops/lrn.c

@@ -130,6 +130,13 @@ async function instantiate({ simd = simdSupported(), wasmUrl, wasmBinary } = {})
       gl_js_progress: (iteration, valuesPtr, n) => (engine.progress ? engine.progress(iteration, valuesPtr, n) : 0),
       emscripten_notify_memory_growth: () => {},
     },
+    // The engine's profiler reads clock_gettime(CLOCK_MONOTONIC): nanoseconds, as a u64.
+    wasi_snapshot_preview1: {
+      clock_time_get: (id, precision, timePtr) => {
+        new BigUint64Array(engine.memory, timePtr, 1)[0] = BigInt(Math.round(performance.now() * 1e6));
+        return 0;
+      },
+    },
   };
   let bytes;
   try {

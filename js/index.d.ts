@@ -197,6 +197,18 @@ export interface TopClass {
   logit: number;
 }
 
+/** One node's share of the runs inside model.profile(fn). */
+export interface NodeProfile {
+  name: string;
+  op: string;
+  /** Per image: 2 x the multiply-adds of a Conv, Gemm or MatMul; 0 for other operators. */
+  flops: number;
+  forwardMs: number;
+  backwardMs: number;
+  forwardImages: number;
+  backwardImages: number;
+}
+
 export class Model {
   /** [1, C, H, W] */
   readonly inputShape: [number, number, number, number];
@@ -220,6 +232,8 @@ export class Model {
   visualizeClass(target: number, options?: VisualizeOptions): { image: Tensor; logits: Tensor };
   /** Sanity check (Adebayo et al. 2018): redraws a layer's weights (default: the classifier). */
   randomizeLayer(layer?: string, options?: { seed?: number }): void;
+  /** Per-layer timing, for benchmarks: runs fn with the engine's node timers on. */
+  profile(fn: () => void): NodeProfile[];
   /** Frees the model's engine memory. */
   dispose(): void;
 }

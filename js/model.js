@@ -312,6 +312,33 @@ export class Model {
     });
   }
 
+  /**
+   * Per-layer timing, for benchmarks: runs fn() (calls on this model) with the
+   * engine's node timers on and returns, for every node that ran, {name, op, flops
+   * (per image: 2 x the multiply-adds of a Conv, Gemm or MatMul), forwardMs,
+   * backwardMs (summed over the runs), forwardImages, backwardImages}.
+   */
+  profile(fn) {
+    const e = this.#engine;
+    this.#call('glw_profile', 1);
+    try {
+      fn();
+      return this.#withBuffers((alloc) => {
+        const [strings, values] = [alloc(2), alloc(12)];
+        const nodes = [];
+        for (let k = 0; k < e.exports.glw_node_count(this.#live()); k++) {
+          this.#call('glw_node_profile', k, strings, values);
+          const [name, op] = Array.from(e.i32(strings, 2), (ptr) => e.string(ptr));
+          const [active, flops, forwardMs, backwardMs, forwardImages, backwardImages] = new Float64Array(e.memory, values, 6);
+          if (active) nodes.push({ name, op, flops, forwardMs, backwardMs, forwardImages, backwardImages });
+        }
+        return nodes;
+      });
+    } finally {
+      this.#call('glw_profile', 0);
+    }
+  }
+
   /** Frees the engine memory of this model; further calls throw. */
   dispose() {
     if (this.#handle) this.#engine.exports.glw_free(this.#handle);

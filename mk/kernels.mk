@@ -36,6 +36,10 @@ build/wasm/test_kernels_scalar.js: $(KERNEL_TEST_DEPS) | deps $(KERNEL_WASM_PKG)
 build/wasm/bench_gemm_simd.js: tests/c/bench_gemm.c $(KERNEL_SRCS) $(KERNEL_HDRS) | deps $(KERNEL_WASM_PKG)
 	$(EMCC) $(KERNEL_WASM_FLAGS) -msimd128 tests/c/bench_gemm.c $(KERNEL_SRCS) -o $@
 
+# The SIMD128 multiply-add limit that bench/bench.mjs reports kernels against.
+build/wasm/simd_limit.js: bench/simd_limit.c | deps $(KERNEL_WASM_PKG)
+	$(EMCC) $(KERNEL_WASM_FLAGS) -msimd128 $< -o $@
+
 .PHONY: test-kernels-native test-kernels-wasm bench-gemm
 
 test-kernels-native: build/native/test_kernels

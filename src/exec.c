@@ -4,6 +4,24 @@
 
 #include "graph.h"
 #include "kernels.h"
+#include "profile.h"
+
+/* Runs node k forward or backward, timed when profiling. */
+static void run_node(const gl_exec *e, int k, int backward) {
+    const gl_node *node = &e->g->nodes[k];
+    void (*step)(const gl_node *, const gl_exec *) = backward ? node->op->backward : node->op->forward;
+    if (!node->active || !step) return;
+    if (!e->profile) {
+        step(node, e);
+        return;
+    }
+    double t0 = gl_clock_ms();
+    step(node, e);
+    double ms = gl_clock_ms() - t0;
+    gl_node_time *t = &e->profile[k];
+    if (backward) t->backward_ms += ms, t->backward_images += e->N;
+    else t->forward_ms += ms, t->forward_images += e->N;
+}
 
 void gl_exec_forward(const gl_exec *e, const float *pixels) {
     const gl_graph *g = e->g;
@@ -14,8 +32,7 @@ void gl_exec_forward(const gl_exec *e, const float *pixels) {
             size_t off = ((size_t)n * g->c + c) * plane;
             gl_affine_vec(pixels + off, g->pre_a[c], g->pre_b[c], plane, z + off);
         }
-    for (int k = 0; k < g->nnodes; k++)
-        if (g->nodes[k].active && g->nodes[k].op->forward) g->nodes[k].op->forward(&g->nodes[k], e);
+    for (int k = 0; k < g->nnodes; k++) run_node(e, k, 0);
 }
 
 void gl_exec_backward(const gl_exec *e, const float *dscore, int stop, float *dpixels) {
@@ -26,8 +43,7 @@ void gl_exec_backward(const gl_exec *e, const float *dscore, int stop, float *dp
     int root = stop;
     while (root >= 0 && g->tensors[root].alias >= 0) root = g->tensors[root].alias;
     int first = root >= 0 ? g->tensors[root].producer + 1 : 0;
-    for (int k = g->nnodes - 1; k >= first; k--)
-        if (g->nodes[k].active && g->nodes[k].op->backward) g->nodes[k].op->backward(&g->nodes[k], e);
+    for (int k = g->nnodes - 1; k >= first; k--) run_node(e, k, 1);
     if (stop >= 0) return;
     size_t plane = (size_t)g->h * g->w;
     const float *dz = gl_grad(e, g->input);

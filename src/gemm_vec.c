@@ -9,7 +9,10 @@
  * MR = 4: 8 accumulators + 2 B vectors + the broadcast + the product fit the 15 XMM
  * registers V8 allocates on x64. Measured in Node 20 on Zen 4: 4x8 runs 25-38 GFLOP/s
  * on the SqueezeNet shapes, 5x8 and 6x8 spill and drop to ~20; unrolling k by 2 and
- * KC = 128 or 512 gained nothing. */
+ * KC = 128 or 512 gained nothing. Tiles tried in isolation (Node 20, packed
+ * operands, hot in L1): 4x8 and 2x16 ~38, every 12-accumulator shape (6x8,
+ * 3x16, 4x12) ~26. Packing A (the weights, once at load) gained 5-10% in isolation but
+ * nothing in the engine (SqueezeNet forward 1 ms slower), so A is read in place. */
 #include "kernels.h"
 #include "simd.h"
 
@@ -31,8 +34,10 @@ static void pack_b(int kc, int nc, const float *b, int ldb, float *bp) {
 
 /* c (mr,ldc) (+)= a (mr,lda) . bp (kc,NR), mr in 1..MR. Rows past mr alias the last
  * valid row: they compute the same values from the same inputs, so the k loop has no
- * branches and the duplicate stores are harmless. */
-static void gemm_tile(int mr, int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate) {
+ * branches and the duplicate stores are harmless. Never inlined: in a test harness
+ * built with emcc -O3 it was inlined twice into the driver, where V8 spilled the
+ * accumulators and the GEMM ran at 7-9 GFLOP/s instead of 31-36. */
+__attribute__((noinline)) static void gemm_tile(int mr, int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate) {
     const float *ar[MR];
     float *cr[MR];
     gl_v4f acc[MR][2];

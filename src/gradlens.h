@@ -82,6 +82,24 @@ gl_status gl_model_load(const uint8_t *onnx, size_t n, gl_model **out);
  * an opset out of range or external data) and on memory. */
 gl_status gl_inspect(const uint8_t *onnx, size_t n, char **json);
 void gl_model_free(gl_model *m);
+
+/* Profiling, for benchmarks: gl_model_profile(m, 1) zeroes and starts per-node
+ * timers, 0 stops them; gl_model_node_profile reads node k (0 <= k <
+ * gl_model_node_count) with its times summed over every run since profiling began.
+ * The names live as long as the model. */
+typedef struct {
+    double forward_ms, backward_ms;
+    int64_t forward_images, backward_images;
+} gl_node_time;
+typedef struct {
+    const char *name, *op;   /* the ONNX node's name and operator */
+    int active;              /* runs with the scores (not: folded away, unused, or a view like Flatten) */
+    double flops;            /* per image: 2 x the multiply-adds of a Conv, Gemm or MatMul */
+    gl_node_time time;
+} gl_node_profile;
+gl_status gl_model_profile(gl_model *m, int enable);
+int gl_model_node_count(const gl_model *m);
+gl_status gl_model_node_profile(const gl_model *m, int k, gl_node_profile *out);
 /* The model card's preprocessing; n = 1 (broadcast) or the channel count. The
  * default after loading is scale 1, mean 0, std 1 (pixels go in unchanged). */
 gl_status gl_model_set_preprocess(gl_model *m, float scale, const float *mean, const float *std, int n);

@@ -75,6 +75,7 @@ typedef struct {
     float *mem;              /* plan_floats * N */
     float *scratch;          /* scratch_floats */
     int guided;              /* backward with the guided-backpropagation ReLU rule */
+    gl_node_time *profile;   /* (nnodes) per-node times to add to, or NULL */
 } gl_exec;
 
 static inline float *gl_value(const gl_exec *e, int t) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "graph.h"
+#include "profile.h"
 #include "status.h"
 
 /* ---- a growing JSON text --------------------------------------------------- */
@@ -150,22 +151,10 @@ static long long parameter_count(const onnx_model *om) {
     return n;
 }
 
-/* 2 x multiply-adds per image of the Conv, Gemm and MatMul nodes that were built:
- * an output element of a Conv takes (weights per output channel) of them, one of a
- * Gemm or MatMul takes K (the activation's last dimension). */
+/* 2 x multiply-adds per image of the Conv, Gemm and MatMul nodes that were built. */
 static double flops(const gl_graph *g) {
     double total = 0;
-    for (int k = 0; k < g->nnodes; k++) {
-        const gl_node *node = &g->nodes[k];
-        if (!node->op || node->out[0] < 0 || g->tensors[node->out[0]].kind != GL_TENSOR_ACT) continue;
-        const gl_tensor *out = &g->tensors[node->out[0]], *a = &g->tensors[node->in[0]];
-        if (!strcmp(node->op->name, "Conv")) {
-            const gl_tensor *w = &g->tensors[node->in[1]];
-            total += 2.0 * out->numel * (w->numel / w->dims[0]);
-        } else if (!strcmp(node->op->name, "Gemm") || !strcmp(node->op->name, "MatMul")) {
-            total += 2.0 * out->numel * a->dims[a->ndim - 1];
-        }
-    }
+    for (int k = 0; k < g->nnodes; k++) total += gl_node_flops(g, &g->nodes[k]);
     return total;
 }
 

@@ -121,7 +121,7 @@ void gl_maxpool_plane_ref(const float *x, const gl_window *g, float *y) {
     }
 }
 
-void gl_maxpool_plane_backward(const float *x, const float *dy, const gl_window *g, float *dx) {
+void gl_maxpool_plane_backward_ref(const float *x, const float *dy, const gl_window *g, float *dx) {
     // x (H,W), dy (OH,OW), dx (H,W)
     for (int oh = 0; oh < g->OH; oh++) {
         for (int ow = 0; ow < g->OW; ow++) {

@@ -66,6 +66,7 @@ gl_status gl_model_load(const uint8_t *bytes, size_t n, gl_model **out) {
 void gl_model_free(gl_model *m) {
     if (!m) return;
     free(m->mem);
+    free(m->profile);
     gl_graph_free(&m->g);
     free(m);
 }
@@ -189,6 +190,7 @@ gl_status gl_run_begin(gl_model *m, int first, int count, gl_run *r) {
     p += gl_image_floats(m) * count;
     r->e.scratch = p;
     r->e.guided = 0;
+    r->e.profile = m->profile;
     r->first = first;
     return GL_OK;
 }

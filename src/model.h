@@ -14,6 +14,7 @@ struct gl_model {
     float *mem;          /* chunk * (plan + classes + c*h*w) + scratch floats */
     int mem_images;      /* images the allocation holds, 0 before first use */
     int chunk;           /* images per chunk */
+    gl_node_time *profile; /* (nnodes) while profiling, else NULL */
 };
 
 typedef struct {

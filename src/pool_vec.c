@@ -56,6 +56,77 @@ void gl_maxpool_plane_vec(const float *x, const gl_window *g, float *y) {
     pool_taps(1, x, g, y);
 }
 
+/* One output's gradient to the first tap (row-major) equal to its window's maximum y:
+ * for outputs whose window crosses the border. */
+static void maxpool_route_one(const float *x, float y, float dy, const gl_window *g, int oh, int ow, float *dx) {
+    for (int kh = 0; kh < g->KH; kh++) {
+        int ih = oh * g->SH - g->PT + kh * g->DH;
+        for (int kw = 0; kw < g->KW && ih >= 0 && ih < g->H; kw++) {
+            int iw = ow * g->SW - g->PL + kw * g->DW;
+            if (iw >= 0 && iw < g->W && x[(size_t)ih * g->W + iw] == y) {
+                dx[(size_t)ih * g->W + iw] += dy;
+                return;
+            }
+        }
+    }
+}
+
+static int any_nan(const float *v, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (v[i] != v[i]) return 1;
+    return 0;
+}
+
+/* dxr[s*i] += g[i], i < 4, for s in {1, 2}: stride 2 adds zeros to the odd cells. */
+static void add_strided(float *dxr, int s, gl_v4f g) {
+    if (s == 1) {
+        gl_v4f_store(dxr, gl_v4f_add(gl_v4f_load(dxr), g));
+        return;
+    }
+    gl_v4f z = gl_v4f_zero();
+    gl_v4f_store(dxr, gl_v4f_add(gl_v4f_load(dxr), gl_v4f_zip_lo(g, z)));
+    gl_v4f_store(dxr + 4, gl_v4f_add(gl_v4f_load(dxr + 4), gl_v4f_zip_hi(g, z)));
+}
+
+/* Four outputs of a row at once: taps in (kh, kw) order, the first tap equal to the
+ * window's maximum claims its output's gradient. Overlapping windows write the same
+ * cells only from different taps, one after the other. A NaN (no tap equals it) takes
+ * the reference path, which routes to the last NaN. */
+void gl_maxpool_plane_backward_vec(const float *x, const float *y, const float *dy, const gl_window *g, float *dx) {
+    // x (H,W), y (OH,OW), dy (OH,OW), dx (H,W)
+    if (!gl_window_rows_vectorized(g) || g->DW != 1 || any_nan(y, (size_t)g->OH * g->OW)) {
+        gl_maxpool_plane_backward_ref(x, dy, g, dx);
+        return;
+    }
+    /* outputs [lo, hi) have every tap inside the row; a vector of four also reads (and
+     * writes back) SW-1 cells past its last tap, which must stay inside the row too */
+    int lo0, hi0, lo1, hi1;
+    gl_tap_range(-g->PL, g->SW, g->W, g->OW, &lo0, &hi0);
+    gl_tap_range(-g->PL + (g->KW - 1) + (g->SW - 1), g->SW, g->W, g->OW, &lo1, &hi1);
+    int lo = lo0 > lo1 ? lo0 : lo1, hi = hi0 < hi1 ? hi0 : hi1;
+    if (hi < lo) hi = lo;
+    for (int oh = 0; oh < g->OH; oh++) {
+        const float *yr = y + (size_t)oh * g->OW, *dyr = dy + (size_t)oh * g->OW;
+        int ow = 0;
+        for (; ow < lo; ow++) maxpool_route_one(x, yr[ow], dyr[ow], g, oh, ow, dx);
+        for (; ow + 4 <= hi; ow += 4) {
+            gl_v4f yv = gl_v4f_load(yr + ow), gv = gl_v4f_load(dyr + ow), zero = gl_v4f_zero();
+            gl_v4m claimed = gl_v4m_none();
+            for (int kh = 0; kh < g->KH; kh++) {
+                int ih = oh * g->SH - g->PT + kh * g->DH;
+                if (ih < 0 || ih >= g->H) continue;
+                size_t at = (size_t)ih * g->W + ow * g->SW - g->PL;
+                for (int kw = 0; kw < g->KW; kw++) {
+                    gl_v4m hit = gl_v4m_andnot(gl_v4f_eq(load_strided(x + at + kw, g->SW), yv), claimed);
+                    claimed = gl_v4m_or(claimed, hit);
+                    add_strided(dx + at + kw, g->SW, gl_v4f_select(hit, gv, zero));
+                }
+            }
+        }
+        for (; ow < g->OW; ow++) maxpool_route_one(x, yr[ow], dyr[ow], g, oh, ow, dx);
+    }
+}
+
 /* Number of taps k in [0,K) whose index start + k*dil lies in [lo, hi). */
 static int taps_inside(int start, int dil, int K, int lo, int hi) {
     int a, b;

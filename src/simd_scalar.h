@@ -65,6 +65,24 @@ static inline gl_v4m gl_v4f_gt(gl_v4f a, gl_v4f b) {
     for (int i = 0; i < 4; i++) m.m[i] = a.f[i] > b.f[i];
     return m;
 }
+static inline gl_v4m gl_v4f_eq(gl_v4f a, gl_v4f b) {
+    gl_v4m m;
+    for (int i = 0; i < 4; i++) m.m[i] = a.f[i] == b.f[i];
+    return m;
+}
+static inline gl_v4m gl_v4m_none(void) {
+    gl_v4m m = {{0, 0, 0, 0}};
+    return m;
+}
+static inline gl_v4m gl_v4m_or(gl_v4m a, gl_v4m b) {
+    for (int i = 0; i < 4; i++) a.m[i] = a.m[i] || b.m[i];
+    return a;
+}
+/* a and not b */
+static inline gl_v4m gl_v4m_andnot(gl_v4m a, gl_v4m b) {
+    for (int i = 0; i < 4; i++) a.m[i] = a.m[i] && !b.m[i];
+    return a;
+}
 static inline gl_v4f gl_v4f_select(gl_v4m m, gl_v4f a, gl_v4f b) {
     for (int i = 0; i < 4; i++) a.f[i] = m.m[i] ? a.f[i] : b.f[i];
     return a;

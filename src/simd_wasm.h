@@ -22,6 +22,11 @@ static inline gl_v4f gl_v4f_pmax(gl_v4f a, gl_v4f b) { return wasm_f32x4_pmax(a,
 static inline gl_v4f gl_v4f_pmin(gl_v4f a, gl_v4f b) { return wasm_f32x4_pmin(a, b); }
 
 static inline gl_v4m gl_v4f_gt(gl_v4f a, gl_v4f b) { return wasm_f32x4_gt(a, b); }
+static inline gl_v4m gl_v4f_eq(gl_v4f a, gl_v4f b) { return wasm_f32x4_eq(a, b); }
+static inline gl_v4m gl_v4m_none(void) { return wasm_i32x4_const_splat(0); }
+static inline gl_v4m gl_v4m_or(gl_v4m a, gl_v4m b) { return wasm_v128_or(a, b); }
+/* a and not b */
+static inline gl_v4m gl_v4m_andnot(gl_v4m a, gl_v4m b) { return wasm_v128_andnot(a, b); }
 static inline gl_v4f gl_v4f_select(gl_v4m m, gl_v4f a, gl_v4f b) { return wasm_v128_bitselect(a, b, m); }
 
 static inline float gl_v4f_hsum(gl_v4f v) {

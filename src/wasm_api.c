@@ -112,6 +112,24 @@ EXPORT int glw_randomize_layer(gl_model *m, int tensor, uint32_t seed_lo, uint32
     return gl_model_randomize_layer(m, tensor, seed64(seed_lo, seed_hi));
 }
 
+EXPORT int glw_profile(gl_model *m, int enable) { return gl_model_profile(m, enable); }
+
+EXPORT int glw_node_count(const gl_model *m) { return gl_model_node_count(m); }
+
+/* strings (2): name, op; values (6): active, flops, forward ms, backward ms, forward
+ * images, backward images */
+EXPORT int glw_node_profile(const gl_model *m, int k, const char **strings, double *values) {
+    gl_node_profile p;
+    gl_status st = gl_model_node_profile(m, k, &p);
+    if (st) return st;
+    strings[0] = p.name;
+    strings[1] = p.op;
+    double v[6] = {p.active, p.flops, p.time.forward_ms, p.time.backward_ms, (double)p.time.forward_images,
+                   (double)p.time.backward_images};
+    for (int i = 0; i < 6; i++) values[i] = v[i];
+    return GL_OK;
+}
+
 /* labels, targets: NULL when absent (untargeted / the model's own predictions) */
 EXPORT int glw_attack(gl_model *m, const float *x, int n, int c, int h, int w, const int32_t *labels,
                       const int32_t *targets, int method, float epsilon, float step, int steps, int random_start,

@@ -47,10 +47,11 @@ static void maxpool_forward(const gl_node *node, const gl_exec *e) {
 
 static void maxpool_backward(const gl_node *node, const gl_exec *e) {
     const pool_params *p = node->p;
-    const float *x = gl_value(e, node->in[0]), *dy = gl_grad(e, node->out[0]);
+    const float *x = gl_value(e, node->in[0]), *y = gl_value(e, node->out[0]), *dy = gl_grad(e, node->out[0]);
     float *dx = gl_grad(e, node->in[0]);
     for (int k = 0; k < e->N * p->planes; k++)
-        gl_maxpool_plane_backward(x + k * in_plane(p), dy + k * out_plane(p), &p->geom.win, dx + k * in_plane(p));
+        gl_maxpool_plane_backward_vec(x + k * in_plane(p), y + k * out_plane(p), dy + k * out_plane(p), &p->geom.win,
+                                      dx + k * in_plane(p));
 }
 
 static void avgpool_forward(const gl_node *node, const gl_exec *e) {

@@ -323,12 +323,14 @@ static int all_finite(const float *x, size_t n) {
 
 /* Max pool backward against an exact finite difference: distinct integer inputs, a
  * direction and step on a power-of-two grid, so x +- eps*d is exact, no window's argmax
- * moves, and (f(x + eps d) - f(x - eps d)) / (2 eps) = J d exactly. */
+ * moves, and (f(x + eps d) - f(x - eps d)) / (2 eps) = J d exactly. Then the vector
+ * kernel against the reference on the same input. */
 static void check_maxpool_backward(const gl_window *g, const float *dy) {
     size_t nx = (size_t)g->H * g->W, ny = (size_t)g->OH * g->OW;
     const float eps = 1.0f / 64.0f;
     float *x = rand_buf(nx, 0, 0), *d = rand_buf(nx, 0, 0), *xp = rand_buf(nx, 0, 0), *xm = rand_buf(nx, 0, 0);
     float *yp = rand_buf(ny, 0, 0), *ym = rand_buf(ny, 0, 0), *fd = rand_buf(ny, 0, 0), *dx = rand_buf(nx, 0, 0);
+    float *y = rand_buf(ny, 0, 0), *dxv = rand_buf(nx, 0, 0);
     for (size_t i = 0; i < nx; i++) {
         x[i] = (float)((i * 37 + 11) % 1009);  // distinct for nx < 1009
         d[i] = (float)check_rand_int(&rng, -8, 8) / 8.0f;
@@ -338,11 +340,14 @@ static void check_maxpool_backward(const gl_window *g, const float *dy) {
     gl_maxpool_plane_vec(xm, g, ym);
     // empty windows (-inf both sides) have no derivative and route nothing
     for (size_t i = 0; i < ny; i++) fd[i] = isinf(yp[i]) ? 0.0f : (yp[i] - ym[i]) / (2.0f * eps);
-    gl_maxpool_plane_backward(x, dy, g, dx);
+    gl_maxpool_plane_backward_ref(x, dy, g, dx);
     double lhs = dot(fd, dy, ny), rhs = dot(d, dx, nx);
     CHECK(fabs(lhs - rhs) <= TOL * (sqrt(dot(fd, fd, ny) * dot(dy, dy, ny)) + 1e-30), "maxpool backward: <J d, dy> = %.9g, <d, dx> = %.9g",
           lhs, rhs);
-    free(x), free(d), free(xp), free(xm), free(yp), free(ym), free(fd), free(dx);
+    gl_maxpool_plane_vec(x, g, y);
+    gl_maxpool_plane_backward_vec(x, y, dy, g, dxv);
+    CHECK_CLOSE_REL(dxv, dx, nx, TOL);
+    free(x), free(d), free(xp), free(xm), free(yp), free(ym), free(fd), free(dx), free(y), free(dxv);
 }
 
 static void test_pool(void) {
@@ -374,15 +379,27 @@ static void test_pool(void) {
 }
 
 /* Ties route to the first in-bounds position of each window: 2x2 windows, stride 1,
- * padding 1 on a constant 2x2 plane (3x3 outputs). */
+ * padding 1 on a constant 2x2 plane (3x3 outputs); then on a constant 6x12 plane
+ * (3x3 windows, strides 1 and 2), where the vector kernel's interior runs. */
 static void test_maxpool_ties(void) {
     gl_window g = {.H = 2, .W = 2, .OH = 3, .OW = 3, .KH = 2, .KW = 2, .SH = 1, .SW = 1, .DH = 1, .DW = 1, .PT = 1, .PL = 1};
-    float x[4] = {1, 1, 1, 1}, dy[9], dx[4] = {0};
-    gl_fill(dy, 1.0f, 9);
-    gl_maxpool_plane_backward(x, dy, &g, dx);
+    float x[72], y[72], dy[72], dx[72] = {0}, dxv[72] = {0};
+    gl_fill(x, 1.0f, 72);
+    gl_fill(dy, 1.0f, 72);
+    gl_maxpool_plane_backward_ref(x, dy, &g, dx);
     const float want[4] = {4, 2, 2, 1};
     CHECK_CONTEXT("maxpool ties");
     CHECK_CLOSE_REL(dx, want, 4, 0.0);
+    for (int s = 1; s <= 2; s++) {
+        gl_window h = {.H = 6, .W = 12, .KH = 3, .KW = 3, .SH = s, .SW = s, .DH = 1, .DW = 1};
+        h.OH = (6 - 3) / s + 1, h.OW = (12 - 3) / s + 1;
+        gl_fill(dx, 0.0f, 72), gl_fill(dxv, 0.0f, 72);
+        gl_maxpool_plane_vec(x, &h, y);
+        gl_maxpool_plane_backward_ref(x, dy, &h, dx);
+        gl_maxpool_plane_backward_vec(x, y, dy, &h, dxv);
+        CHECK_CONTEXT("maxpool ties, stride %d", s);
+        CHECK_CLOSE_REL(dxv, dx, 72, 0.0);
+    }
 }
 
 int main(void) {

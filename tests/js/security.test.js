@@ -60,11 +60,12 @@ test('the stubs do catch the library fetching (a URL the caller asked for)', asy
   attempts.length = before;
 });
 
-test('the wasm engine imports only the progress callback and the memory-growth notification', () => {
+test('the wasm engine imports only the progress callback, the memory-growth notification and the profiler clock', () => {
   for (const file of ['gradlens-simd.wasm', 'gradlens.wasm']) {
     const module = new WebAssembly.Module(readFileSync(fileURLToPath(new URL(`../../dist/${file}`, import.meta.url))));
     const imports = WebAssembly.Module.imports(module).map(({ module: m, name, kind }) => `${m}.${name} (${kind})`).sort();
-    assert.deepEqual(imports, ['env.emscripten_notify_memory_growth (function)', 'env.gl_js_progress (function)'],
+    assert.deepEqual(imports, ['env.emscripten_notify_memory_growth (function)', 'env.gl_js_progress (function)',
+      'wasi_snapshot_preview1.clock_time_get (function)'],
       `${file} imports ${imports.join(', ')}`);
   }
 });

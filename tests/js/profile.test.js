@@ -1,0 +1,35 @@
+// model.profile(fn): per-node timing for benchmarks. What it counts must be right
+// (nodes, FLOPs, images); the milliseconds themselves are not asserted.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { inspect } from '../../js/index.js';
+import { engineReady, load, loadFixture } from './helpers.js';
+
+await engineReady;
+
+test('profile counts every node that ran, its FLOPs and the images it saw', async () => {
+  const fx = loadFixture('squeezenet');
+  const model = await load(fx.onnx, fx.card);
+  const [, c, h, w] = model.inputShape;
+  const x = { data: new Float32Array(2 * c * h * w).fill(0.5), shape: [2, c, h, w] };
+  const nodes = model.profile(() => {
+    model.predict(x);
+    model.saliency(x, { target: [1, 2] });
+  });
+  const summary = await inspect(fx.onnx);
+  const flops = nodes.reduce((sum, n) => sum + n.flops, 0);
+  assert.ok(Math.abs(flops - summary.flops) <= 1e-9 * summary.flops, `profiled FLOPs ${flops} vs inspect ${summary.flops}`);
+  const convs = nodes.filter((n) => n.op === 'Conv');
+  assert.ok(convs.length > 0 && convs.every((n) => n.flops > 0));
+  assert.ok(nodes.every((n) => n.name.length > 0), 'unnamed nodes are named after their output');
+  // 2 images forward in predict, 2 more in saliency's forward; 2 backward
+  for (const n of nodes) {
+    assert.equal(n.forwardImages, 4, `${n.name} forward images`);
+    assert.ok(n.forwardMs >= 0 && n.backwardMs >= 0);
+  }
+  assert.ok(convs.every((n) => n.backwardImages === 2), 'every Conv ran backward for both images');
+  // profiling stops afterwards: a second profile starts from zero
+  const again = model.profile(() => model.predict(x));
+  assert.ok(again.every((n) => n.forwardImages === 2 && n.backwardImages === 0));
+  model.dispose();
+});
