@@ -35,15 +35,28 @@ void gl_exec_forward(const gl_exec *e, const float *pixels) {
     for (int k = 0; k < g->nnodes; k++) run_node(e, k, 0);
 }
 
+/* The gradients whose lifetime starts at node k's backward (k = nnodes: the start). */
+static void zero_gradients(const gl_exec *e, int k) {
+    const gl_graph *g = e->g;
+    for (int i = g->zero_first[k]; i < g->zero_first[k + 1]; i++) {
+        int t = g->zero_list[i];
+        gl_fill(gl_grad(e, t), 0.0f, (size_t)g->tensors[t].numel * e->N);
+    }
+}
+
 void gl_exec_backward(const gl_exec *e, const float *dscore, int stop, float *dpixels) {
     const gl_graph *g = e->g;
     /* Every operator accumulates into its inputs' gradients (fan-out sums). */
-    gl_fill(e->mem + g->grad_base * (size_t)e->N, 0.0f, (g->plan_floats - g->grad_base) * (size_t)e->N);
+    if (!g->zero_first) gl_fill(e->mem + g->grad_base * (size_t)e->N, 0.0f, (g->plan_floats - g->grad_base) * (size_t)e->N);
+    else zero_gradients(e, g->nnodes);
     memcpy(gl_grad(e, g->score), dscore, (size_t)e->N * g->classes * sizeof(float));
     int root = stop;
     while (root >= 0 && g->tensors[root].alias >= 0) root = g->tensors[root].alias;
     int first = root >= 0 ? g->tensors[root].producer + 1 : 0;
-    for (int k = g->nnodes - 1; k >= first; k--) run_node(e, k, 1);
+    for (int k = g->nnodes - 1; k >= first; k--) {
+        if (g->zero_first) zero_gradients(e, k);
+        run_node(e, k, 1);
+    }
     if (stop >= 0) return;
     size_t plane = (size_t)g->h * g->w;
     const float *dz = gl_grad(e, g->input);

@@ -14,6 +14,7 @@
  * 3x16, 4x12) ~26. Packing A (the weights, once at load) gained 5-10% in isolation but
  * nothing in the engine (SqueezeNet forward 1 ms slower), so A is read in place. */
 #include "kernels.h"
+#include "parallel.h"
 #include "simd.h"
 
 enum { MR = 4, NR = 8, KC = 256 };
@@ -32,18 +33,21 @@ static void pack_b(int kc, int nc, const float *b, int ldb, float *bp) {
     }
 }
 
-/* c (mr,ldc) (+)= a (mr,lda) . bp (kc,NR), mr in 1..MR. Rows past mr alias the last
- * valid row: they compute the same values from the same inputs, so the k loop has no
- * branches and the duplicate stores are harmless. Never inlined: in a test harness
- * built with emcc -O3 it was inlined twice into the driver, where V8 spilled the
- * accumulators and the GEMM ran at 7-9 GFLOP/s instead of 31-36. */
-__attribute__((noinline)) static void gemm_tile(int mr, int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate) {
+/* c (mr,ldc) (+)= A's rows [0,mr) . bp (kc,NR), mr in 1..MR, where row r of A is
+ * a[r*lda + k] (trans 0) or a[k*lda + r] (trans 1: A stored transposed, the conv
+ * weights read as W^T for the input gradient: then the MR values of one k are
+ * adjacent). Rows past mr alias the last valid row: they compute the same values from
+ * the same inputs, so the k loop has no branches and the duplicate stores are
+ * harmless. trans is a constant at each call site below. */
+static inline __attribute__((always_inline)) void tile_body(int trans, int mr, int kc, const float *a, int lda,
+                                                            const float *bp, float *c, int ldc, int accumulate) {
     const float *ar[MR];
     float *cr[MR];
     gl_v4f acc[MR][2];
+    size_t ks = trans ? (size_t)lda : 1;
     for (int r = 0; r < MR; r++) {
         int rr = r < mr ? r : mr - 1;
-        ar[r] = a + (size_t)rr * lda;
+        ar[r] = a + (trans ? (size_t)rr : (size_t)rr * lda);
         cr[r] = c + (size_t)rr * ldc;
         acc[r][0] = accumulate ? gl_v4f_load(cr[r]) : gl_v4f_zero();
         acc[r][1] = accumulate ? gl_v4f_load(cr[r] + 4) : gl_v4f_zero();
@@ -51,7 +55,7 @@ __attribute__((noinline)) static void gemm_tile(int mr, int kc, const float *a, 
     for (int k = 0; k < kc; k++, bp += NR) {
         gl_v4f b0 = gl_v4f_load(bp), b1 = gl_v4f_load(bp + 4);
         for (int r = 0; r < MR; r++) {
-            gl_v4f va = gl_v4f_splat(ar[r][k]);
+            gl_v4f va = gl_v4f_splat(ar[r][k * ks]);
             acc[r][0] = gl_v4f_add(acc[r][0], gl_v4f_mul(va, b0));
             acc[r][1] = gl_v4f_add(acc[r][1], gl_v4f_mul(va, b1));
         }
@@ -62,23 +66,52 @@ __attribute__((noinline)) static void gemm_tile(int mr, int kc, const float *a, 
     }
 }
 
+/* Never inlined: in a test harness built with emcc -O3 the tile was inlined twice
+ * into the driver, where V8 spilled the accumulators and the GEMM ran at 7-9
+ * GFLOP/s instead of 31-36. */
+__attribute__((noinline)) static void tile_a(int mr, int kc, const float *a, int lda, const float *bp, float *c, int ldc,
+                                             int accumulate) {
+    tile_body(0, mr, kc, a, lda, bp, c, ldc, accumulate);
+}
+
+__attribute__((noinline)) static void tile_at(int mr, int kc, const float *a, int lda, const float *bp, float *c, int ldc,
+                                              int accumulate) {
+    tile_body(1, mr, kc, a, lda, bp, c, ldc, accumulate);
+}
+
+static void gemm_tile(int trans, int mr, int kc, const float *a, int lda, const float *bp, float *c, int ldc,
+                      int accumulate) {
+    (trans ? tile_at : tile_a)(mr, kc, a, lda, bp, c, ldc, accumulate);
+}
+
 /* The last, ragged column panel (nc < NR): run the tile on a copy so that C's columns
  * past N are neither read nor written. c (mr,ldc). */
-static void gemm_tile_edge(int mr, int nc, int kc, const float *a, int lda, const float *bp, float *c, int ldc,
-                           int accumulate) {
+static void gemm_tile_edge(int trans, int mr, int nc, int kc, const float *a, int lda, const float *bp, float *c,
+                           int ldc, int accumulate) {
     float t[MR * NR];  // t (MR,NR)
     for (int r = 0; r < mr; r++)
         for (int j = 0; j < NR; j++) t[r * NR + j] = accumulate && j < nc ? c[(size_t)r * ldc + j] : 0.0f;
-    gemm_tile(mr, kc, a, lda, bp, t, NR, accumulate);
+    gemm_tile(trans, mr, kc, a, lda, bp, t, NR, accumulate);
     for (int r = 0; r < mr; r++)
         for (int j = 0; j < nc; j++) c[(size_t)r * ldc + j] = t[r * NR + j];
 }
 
-void gl_gemm_vec(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
-                 float *C, int ldc, int accumulate) {
+typedef struct {
+    int trans, M, N, K, lda, ldb, ldc, accumulate;
+    const float *A, *B;
+    float *C;
+} gemm_job;
+
+/* Column panels [first, last) of the job: C's columns [first*NR, min(last*NR, N)). */
+static void gemm_panels(void *job, int first, int last) {
+    const gemm_job *g = job;
+    int M = g->M, N = min_int(g->N, last * NR), K = g->K, lda = g->lda, ldb = g->ldb, ldc = g->ldc;
+    int accumulate = g->accumulate, trans = g->trans;
+    const float *A = g->A, *B = g->B;
+    float *C = g->C;
     // A (M,lda), B (K,ldb), C (M,ldc)
     float bp[KC * NR];  // bp (KC,NR): the packed B panel
-    for (int j = 0; j < N; j += NR) {
+    for (int j = first * NR; j < N; j += NR) {
         int nc = min_int(NR, N - j);
         int k = 0;
         do {  // at least one pass even when K == 0: C must still be zeroed
@@ -87,12 +120,35 @@ void gl_gemm_vec(int M, int N, int K, const float *A, int lda, const float *B, i
             int acc = accumulate || k > 0;  // later K blocks add onto the earlier ones
             for (int i = 0; i < M; i += MR) {
                 int mr = min_int(MR, M - i);
-                const float *a = A + (size_t)i * lda + k;
+                const float *a = trans ? A + (size_t)k * lda + i : A + (size_t)i * lda + k;
                 float *c = C + (size_t)i * ldc + j;
-                if (nc == NR) gemm_tile(mr, kc, a, lda, bp, c, ldc, acc);
-                else gemm_tile_edge(mr, nc, kc, a, lda, bp, c, ldc, acc);
+                if (nc == NR) gemm_tile(trans, mr, kc, a, lda, bp, c, ldc, acc);
+                else gemm_tile_edge(trans, mr, nc, kc, a, lda, bp, c, ldc, acc);
             }
             k += kc;
         } while (k < K);
     }
+}
+
+/* Below this many multiply-adds a GEMM stays on one thread: handing out a job costs
+ * a few microseconds, and ~0.3 ms of work at 30 GFLOP/s is worth splitting. */
+#define GEMM_PARALLEL_MIN_MACS (1 << 22)
+
+/* Threads take contiguous ranges of column panels: every element of C is the same
+ * sum in the same order whichever thread computes it, so the result does not depend
+ * on the thread count. */
+static void gemm(gemm_job job) {
+    int panels = (job.N + NR - 1) / NR;
+    int small = (double)job.M * job.N * job.K < GEMM_PARALLEL_MIN_MACS;
+    gl_parallel_for(panels, small ? panels : 1, gemm_panels, &job);
+}
+
+void gl_gemm_vec(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                 float *C, int ldc, int accumulate) {
+    gemm(((gemm_job){0, M, N, K, lda, ldb, ldc, accumulate, A, B, C}));
+}
+
+void gl_gemm_at_vec(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                    float *C, int ldc, int accumulate) {
+    gemm(((gemm_job){1, M, N, K, lda, ldb, ldc, accumulate, A, B, C}));
 }

@@ -58,6 +58,9 @@ typedef struct {
     float pre_a[GL_MAX_CHANNELS], pre_b[GL_MAX_CHANNELS]; /* z = pre_a[c] * p + pre_b[c] */
     size_t grad_base;        /* per image: where the gradient buffers start */
     size_t plan_floats;      /* per image: every value and gradient buffer */
+    /* Gradients to zero before node k's backward: zero_list[zero_first[k] .. zero_first[k+1]),
+     * k = nnodes: at the start (plan.c). NULL: zero every gradient at the start. */
+    int *zero_first, *zero_list;
     size_t scratch_floats;   /* per image: the largest operator scratch */
     size_t budget;           /* bytes operators may keep (prepacked weights, computed constants); 0: no limit */
     int over_budget;         /* an allocation was refused for the budget */

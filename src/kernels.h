@@ -24,6 +24,10 @@ void gl_gemm_ref(int M, int N, int K, const float *A, int lda, const float *B, i
                  float *C, int ldc, int accumulate);
 void gl_gemm_vec(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                  float *C, int ldc, int accumulate);
+/* The same with A stored transposed: C (M,N) (+)= A^T . B, A (K,lda) row-major, lda >= M.
+ * (The input gradient of a convolution multiplies by W^T without a transposed copy.) */
+void gl_gemm_at_vec(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                    float *C, int ldc, int accumulate);
 
 /* ---- 2-D window geometry shared by convolution and pooling --------------- */
 typedef struct {

@@ -168,16 +168,18 @@ gl_status gl_check_targets(const gl_model *m, const int32_t *targets, int n) {
 
 gl_status gl_run_begin(gl_model *m, int first, int count, gl_run *r) {
     size_t per_image = m->g.plan_floats + (size_t)m->g.classes + gl_image_floats(m);
+    /* Room for the images this run needs, not a whole chunk: one image of a 224x224
+     * network is ~14 MB of activations and gradients, and most calls bring one. */
     if (m->mem_images < count) {
         free(m->mem);
         m->mem = NULL;
         m->mem_images = 0;
         /* in 64 bits: the load refused models for which this could wrap, but stay safe */
-        uint64_t bytes = ((uint64_t)per_image * (uint64_t)m->chunk + m->g.scratch_floats) * sizeof(float);
+        uint64_t bytes = ((uint64_t)per_image * (uint64_t)count + m->g.scratch_floats) * sizeof(float);
         if (bytes > MAX_RUN_BYTES || !(m->mem = malloc((size_t)bytes)))
             return gl_fail(GL_ERR_OUT_OF_MEMORY, "out of memory: %llu MB needed for %d images",
-                           (unsigned long long)(bytes >> 20), m->chunk);
-        m->mem_images = m->chunk;
+                           (unsigned long long)(bytes >> 20), count);
+        m->mem_images = count;
     }
     float *p = m->mem;
     r->e.g = &m->g;

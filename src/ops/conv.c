@@ -3,10 +3,14 @@
  * General groups run as im2col + GEMM (the GEMM is the register-blocked kernel);
  * 1x1 stride-1 unpadded convolutions skip im2col (the input already is the
  * column matrix); groups of one input channel (depthwise) use the plane kernel.
- * The input gradient is the transposed convolution: W^T . dY, then col2im. */
+ * The input gradient is the transposed convolution: W^T . dY (W read transposed in
+ * place, gl_gemm_at_vec: no second copy of the weights), then col2im.
+ * Threads split the GEMMs by columns (gl_gemm_vec), im2col, col2im and depthwise planes
+ * by channel: each thread writes its own rows, so results do not depend on how many. */
 #include <string.h>
 
 #include "../ops.h"
+#include "../parallel.h"
 #include "../rng.h"
 #include "../status.h"
 
@@ -16,7 +20,6 @@ typedef struct {
     int depthwise;   /* one input channel per group */
     int pointwise;   /* 1x1, stride 1, no padding: no im2col */
     float *w;        /* (cout, cin_g*KH*KW) */
-    float *wt;       /* per group (cin_g*KH*KW, cout_g), for the input gradient */
     float *bias;     /* (cout) */
 } conv_params;
 
@@ -51,8 +54,7 @@ static gl_status conv_build(gl_build *b) {
     /* Own copies: BatchNorm folding rewrites them. */
     p->w = gl_build_alloc(b, (size_t)w->numel * sizeof(float));
     p->bias = gl_build_alloc(b, (size_t)p->cout * sizeof(float));
-    p->wt = gl_build_alloc(b, (size_t)w->numel * sizeof(float));
-    if (!p->w || !p->bias || !p->wt) return gl_fail(GL_ERR_OUT_OF_MEMORY, "out of memory for conv weights");
+    if (!p->w || !p->bias) return gl_fail(GL_ERR_OUT_OF_MEMORY, "out of memory for conv weights");
     memcpy(p->w, w->f, (size_t)w->numel * sizeof(float));
     if (bias) memcpy(p->bias, bias->f, (size_t)p->cout * sizeof(float));
     b->node->p = p;
@@ -69,29 +71,16 @@ void gl_conv_fold_affine(gl_node *conv, const float *a, const float *b) {
     }
 }
 
-/* The per-group transposes that the input gradient multiplies by. */
-static void transpose_weights(conv_params *p) {
-    int row = p->cin_g * p->kk;
-    for (int gr = 0; gr < p->groups; gr++) {
-        const float *w = p->w + (size_t)gr * p->cout_g * row;   /* (cout_g, row) */
-        float *wt = p->wt + (size_t)gr * p->cout_g * row;       /* (row, cout_g) */
-        for (int o = 0; o < p->cout_g; o++)
-            for (int k = 0; k < row; k++) wt[(size_t)k * p->cout_g + o] = w[(size_t)o * row + k];
-    }
-}
-
 static void conv_randomize(gl_node *node, gl_rng *rng) {
     conv_params *p = node->p;
     gl_rng_redraw(rng, p->w, (size_t)p->cout * p->cin_g * p->kk);
     gl_rng_redraw(rng, p->bias, (size_t)p->cout);
-    transpose_weights(p);
 }
 
 static gl_status conv_finalize(gl_graph *g, gl_node *node, size_t *scratch) {
     (void)g;
     conv_params *p = node->p;
     int row = p->cin_g * p->kk;
-    transpose_weights(p);
     uint64_t ohw = (uint64_t)p->win.OH * p->win.OW, half = (uint64_t)p->cout_g / 2;
     if (p->depthwise) return GL_OK;
     /* im2col columns, then the sparse operands of the input gradient; in 64 bits:
@@ -104,26 +93,65 @@ static gl_status conv_finalize(gl_graph *g, gl_node *node, size_t *scratch) {
     return GL_OK;
 }
 
+/* Work on one image split by channel: im2col, (cin_g, H, W) in, (cin_g*KK, OH*OW) out;
+ * col2im, the reverse; depthwise by group, forward (cin, H, W) x in, (cout, OH, OW) y
+ * out, backward dy in, dx out. */
+typedef struct {
+    const conv_params *p;
+    const float *in;
+    float *out;
+} conv_job;
+
+static void im2col_channels(void *job, int c0, int c1) {
+    const conv_job *j = job;
+    const gl_window *g = &j->p->win;
+    gl_im2col(j->in + (size_t)c0 * g->H * g->W, c1 - c0, g, j->out + (size_t)c0 * j->p->kk * g->OH * g->OW);
+}
+
+static void col2im_channels(void *job, int c0, int c1) {
+    const conv_job *j = job;
+    const gl_window *g = &j->p->win;
+    gl_col2im_add(j->in + (size_t)c0 * j->p->kk * g->OH * g->OW, c1 - c0, g, j->out + (size_t)c0 * g->H * g->W);
+}
+
+/* Depthwise groups [g0, g1): one input plane each, cout_g output planes. Split by
+ * group, not output channel: backward, a group's outputs all add into its one plane. */
+static void dwconv_groups(void *job, int g0, int g1) {
+    const conv_job *j = job;
+    const conv_params *p = j->p;
+    size_t hw = (size_t)p->win.H * p->win.W, ohw = (size_t)p->win.OH * p->win.OW;
+    for (int oc = g0 * p->cout_g; oc < g1 * p->cout_g; oc++)
+        gl_dwconv_plane_vec(j->in + oc / p->cout_g * hw, p->w + (size_t)oc * p->kk, p->bias[oc], &p->win, j->out + oc * ohw);
+}
+
+static void dwconv_backward_groups(void *job, int g0, int g1) {
+    const conv_job *j = job;
+    const conv_params *p = j->p;
+    size_t hw = (size_t)p->win.H * p->win.W, ohw = (size_t)p->win.OH * p->win.OW;
+    for (int oc = g0 * p->cout_g; oc < g1 * p->cout_g; oc++)
+        gl_dwconv_plane_backward_vec(j->in + oc * ohw, p->w + (size_t)oc * p->kk, &p->win, j->out + oc / p->cout_g * hw);
+}
+
 static void conv_forward(const gl_node *node, const gl_exec *e) {
     const conv_params *p = node->p;
     int hw = p->win.H * p->win.W, ohw = p->win.OH * p->win.OW, row = p->cin_g * p->kk;
     for (int n = 0; n < e->N; n++) {
         const float *x = gl_value(e, node->in[0]) + (size_t)n * p->cin * hw;   /* (cin, H, W) */
         float *y = gl_value(e, node->out[0]) + (size_t)n * p->cout * ohw;       /* (cout, OH, OW) */
+        if (p->depthwise) {
+            conv_job job = {p, x, y};
+            gl_parallel_for(p->groups, 1, dwconv_groups, &job);
+            continue;
+        }
         for (int gr = 0; gr < p->groups; gr++) {
             const float *xg = x + (size_t)gr * p->cin_g * hw;
             float *yg = y + (size_t)gr * p->cout_g * ohw;
             const float *wg = p->w + (size_t)gr * p->cout_g * row;
-            if (p->depthwise) {
-                for (int o = 0; o < p->cout_g; o++)
-                    gl_dwconv_plane_vec(xg, wg + (size_t)o * p->kk, p->bias[gr * p->cout_g + o], &p->win,
-                                        yg + (size_t)o * ohw);
-                continue;
-            }
             for (int o = 0; o < p->cout_g; o++) gl_fill(yg + (size_t)o * ohw, p->bias[gr * p->cout_g + o], (size_t)ohw);
             const float *col = xg;                                             /* (row, OH*OW) */
             if (!p->pointwise) {
-                gl_im2col(xg, p->cin_g, &p->win, e->scratch);
+                conv_job job = {p, xg, e->scratch};
+                gl_parallel_for(p->cin_g, 1, im2col_channels, &job);
                 col = e->scratch;
             }
             gl_gemm_vec(p->cout_g, ohw, row, wg, row, col, ohw, yg, ohw, 1);
@@ -137,28 +165,30 @@ static int all_zero(const float *v, int n) {
     return 1;
 }
 
-/* out (row, ohw) (+)= wt (row, cout_g) . dy (cout_g, ohw), the transposed convolution,
+/* out (row, ohw) (+)= w^T (row, cout_g) . dy (cout_g, ohw), the transposed convolution,
  * over the output channels whose gradient is not all zero: from a one-hot score a
  * classifier's final convolution (1000 channels) back-propagates through one channel,
- * so gathering the live ones saves nearly all of its cost. Returns how many were live;
- * with none, out is left untouched. scratch: cout_g + cout_g/2 * (row + ohw) floats. */
-static int input_gradient(const conv_params *p, const float *wt, const float *dy, int ohw, float *out, int ldo,
+ * so gathering the live ones saves nearly all of its cost. w (cout_g, row): the group's
+ * weights. Returns how many were live; with none, out is left untouched.
+ * scratch: cout_g + cout_g/2 * (row + ohw) floats. */
+static int input_gradient(const conv_params *p, const float *w, const float *dy, int ohw, float *out, int ldo,
                           int accumulate, float *scratch) {
     int row = p->cin_g * p->kk, live = 0;
     int *keep = (int *)scratch;                                   /* (cout_g) */
     for (int o = 0; o < p->cout_g; o++)
         if (!all_zero(dy + (size_t)o * ohw, ohw)) keep[live++] = o;
     if (live * 2 > p->cout_g) {
-        gl_gemm_vec(row, ohw, p->cout_g, wt, p->cout_g, dy, ohw, out, ldo, accumulate);
+        gl_gemm_at_vec(row, ohw, p->cout_g, w, row, dy, ohw, out, ldo, accumulate);
         return live;
     }
     if (!live) return 0;
-    float *a = scratch + ((p->cout_g + 3) & ~3);                  /* (row, live) */
+    float *a = scratch + ((p->cout_g + 3) & ~3);                  /* (live, row): the live rows of w */
     float *b = a + (size_t)row * live;                            /* (live, ohw) */
-    for (int k = 0; k < row; k++)
-        for (int j = 0; j < live; j++) a[(size_t)k * live + j] = wt[(size_t)k * p->cout_g + keep[j]];
-    for (int j = 0; j < live; j++) memcpy(b + (size_t)j * ohw, dy + (size_t)keep[j] * ohw, (size_t)ohw * sizeof(float));
-    gl_gemm_vec(row, ohw, live, a, live, b, ohw, out, ldo, accumulate);
+    for (int j = 0; j < live; j++) {
+        memcpy(a + (size_t)j * row, w + (size_t)keep[j] * row, (size_t)row * sizeof(float));
+        memcpy(b + (size_t)j * ohw, dy + (size_t)keep[j] * ohw, (size_t)ohw * sizeof(float));
+    }
+    gl_gemm_at_vec(row, ohw, live, a, row, b, ohw, out, ldo, accumulate);
     return live;
 }
 
@@ -170,18 +200,20 @@ static void conv_backward(const gl_node *node, const gl_exec *e) {
     for (int n = 0; n < e->N; n++) {
         float *dx = gl_grad(e, node->in[0]) + (size_t)n * p->cin * hw;        /* (cin, H, W) */
         const float *dy = gl_grad(e, node->out[0]) + (size_t)n * p->cout * ohw; /* (cout, OH, OW) */
+        if (p->depthwise) {
+            conv_job job = {p, dy, dx};
+            gl_parallel_for(p->groups, 1, dwconv_backward_groups, &job);
+            continue;
+        }
         for (int gr = 0; gr < p->groups; gr++) {
             float *dxg = dx + (size_t)gr * p->cin_g * hw;
             const float *dyg = dy + (size_t)gr * p->cout_g * ohw;
-            if (p->depthwise) {
-                const float *wg = p->w + (size_t)gr * p->cout_g * row;
-                for (int o = 0; o < p->cout_g; o++)
-                    gl_dwconv_plane_backward_vec(dyg + (size_t)o * ohw, wg + (size_t)o * p->kk, &p->win, dxg);
-                continue;
+            const float *wg = p->w + (size_t)gr * p->cout_g * row;            /* (cout_g, row) */
+            if (p->pointwise) input_gradient(p, wg, dyg, ohw, dxg, hw, 1, sparse);
+            else if (input_gradient(p, wg, dyg, ohw, col, ohw, 0, sparse)) {
+                conv_job job = {p, col, dxg};
+                gl_parallel_for(p->cin_g, 1, col2im_channels, &job);
             }
-            const float *wt = p->wt + (size_t)gr * p->cout_g * row;           /* (row, cout_g) */
-            if (p->pointwise) input_gradient(p, wt, dyg, ohw, dxg, hw, 1, sparse);
-            else if (input_gradient(p, wt, dyg, ohw, col, ohw, 0, sparse)) gl_col2im_add(col, p->cin_g, &p->win, dxg);
         }
     }
 }

@@ -1,6 +1,7 @@
 /* MaxPool, AveragePool and GlobalMaxPool over 2-D planes; GlobalAveragePool and
  * ReduceMean, means over contiguous axes. */
 #include "../ops.h"
+#include "../parallel.h"
 #include "../status.h"
 
 typedef struct {
@@ -38,35 +39,41 @@ static gl_status avgpool_build(gl_build *b) { return pool_build(b, 0); }
 static size_t in_plane(const pool_params *p) { return (size_t)p->geom.win.H * p->geom.win.W; }
 static size_t out_plane(const pool_params *p) { return (size_t)p->geom.win.OH * p->geom.win.OW; }
 
-static void maxpool_forward(const gl_node *node, const gl_exec *e) {
-    const pool_params *p = node->p;
-    const float *x = gl_value(e, node->in[0]);   /* (N*C, H, W) */
-    float *y = gl_value(e, node->out[0]);        /* (N*C, OH, OW) */
-    for (int k = 0; k < e->N * p->planes; k++) gl_maxpool_plane_vec(x + k * in_plane(p), &p->geom.win, y + k * out_plane(p));
+/* One pass over the planes of a chunk, split across threads by plane. x, dx (N*C, H, W);
+ * y, dy (N*C, OH, OW). */
+typedef enum { MAX_FORWARD, MAX_BACKWARD, AVG_FORWARD, AVG_BACKWARD } pool_pass;
+typedef struct {
+    const pool_params *p;
+    pool_pass pass;
+    const float *x, *y, *dy;
+    float *out;
+} pool_job;
+
+static void pool_planes(void *job, int k0, int k1) {
+    const pool_job *j = job;
+    const pool_params *p = j->p;
+    for (size_t k = (size_t)k0; k < (size_t)k1; k++) {
+        size_t in = k * in_plane(p), out = k * out_plane(p);
+        switch (j->pass) {
+        case MAX_FORWARD: gl_maxpool_plane_vec(j->x + in, &p->geom.win, j->out + out); break;
+        case MAX_BACKWARD: gl_maxpool_plane_backward_vec(j->x + in, j->y + out, j->dy + out, &p->geom.win, j->out + in); break;
+        case AVG_FORWARD: gl_avgpool_plane_vec(j->x + in, &p->geom, j->out + out); break;
+        case AVG_BACKWARD: gl_avgpool_plane_backward(j->dy + out, &p->geom, j->out + in); break;
+        }
+    }
 }
 
-static void maxpool_backward(const gl_node *node, const gl_exec *e) {
-    const pool_params *p = node->p;
-    const float *x = gl_value(e, node->in[0]), *y = gl_value(e, node->out[0]), *dy = gl_grad(e, node->out[0]);
-    float *dx = gl_grad(e, node->in[0]);
-    for (int k = 0; k < e->N * p->planes; k++)
-        gl_maxpool_plane_backward_vec(x + k * in_plane(p), y + k * out_plane(p), dy + k * out_plane(p), &p->geom.win,
-                                      dx + k * in_plane(p));
+static void pool_run(const gl_node *node, const gl_exec *e, pool_pass pass) {
+    int backward = pass == MAX_BACKWARD || pass == AVG_BACKWARD;
+    pool_job job = {node->p, pass, gl_value(e, node->in[0]), gl_value(e, node->out[0]), gl_grad(e, node->out[0]),
+                    backward ? gl_grad(e, node->in[0]) : gl_value(e, node->out[0])};
+    gl_parallel_for(e->N * job.p->planes, 1, pool_planes, &job);
 }
 
-static void avgpool_forward(const gl_node *node, const gl_exec *e) {
-    const pool_params *p = node->p;
-    const float *x = gl_value(e, node->in[0]);   /* (N*C, H, W) */
-    float *y = gl_value(e, node->out[0]);        /* (N*C, OH, OW) */
-    for (int k = 0; k < e->N * p->planes; k++) gl_avgpool_plane_vec(x + k * in_plane(p), &p->geom, y + k * out_plane(p));
-}
-
-static void avgpool_backward(const gl_node *node, const gl_exec *e) {
-    const pool_params *p = node->p;
-    const float *dy = gl_grad(e, node->out[0]);
-    float *dx = gl_grad(e, node->in[0]);
-    for (int k = 0; k < e->N * p->planes; k++) gl_avgpool_plane_backward(dy + k * out_plane(p), &p->geom, dx + k * in_plane(p));
-}
+static void maxpool_forward(const gl_node *node, const gl_exec *e) { pool_run(node, e, MAX_FORWARD); }
+static void maxpool_backward(const gl_node *node, const gl_exec *e) { pool_run(node, e, MAX_BACKWARD); }
+static void avgpool_forward(const gl_node *node, const gl_exec *e) { pool_run(node, e, AVG_FORWARD); }
+static void avgpool_backward(const gl_node *node, const gl_exec *e) { pool_run(node, e, AVG_BACKWARD); }
 
 /* GlobalMaxPool: one window over the whole plane, run by the max pool kernels. */
 static gl_status global_maxpool_build(gl_build *b) {

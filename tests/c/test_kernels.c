@@ -197,7 +197,8 @@ static void test_eltwise_semantics(void) {
 /* ---- GEMM -------------------------------------------------------------- */
 
 /* One shape: vec vs ref on fresh tightly allocated buffers (so the sanitizer sees any
- * overrun), with pad extra floats per row, and C's pad columns must stay untouched. */
+ * overrun), with pad extra floats per row, and C's pad columns must stay untouched;
+ * then the transposed-A kernel against vec. */
 static void test_gemm_shape(int M, int N, int K, int pad, int accumulate) {
     int lda = K + pad, ldb = N + pad, ldc = N + pad;
     float *A = rand_buf((size_t)M * lda, -1.0f, 1.0f), *B = rand_buf((size_t)K * ldb, -1.0f, 1.0f);
@@ -210,7 +211,13 @@ static void test_gemm_shape(int M, int N, int K, int pad, int accumulate) {
     for (int i = 0; i < M; i++)
         for (int j = N; j < ldc; j++) touched += v[i * ldc + j] != c0[i * ldc + j];
     CHECK(touched == 0, "%d padding entries of C written", touched);
-    free(A), free(B), free(r), free(v), free(c0);
+    // A^T stored (K, M + pad): the same products in the same order
+    float *At = rand_buf((size_t)K * (M + pad), -1.0f, 1.0f), *vt = copy_buf(c0, (size_t)M * ldc);
+    for (int i = 0; i < M; i++)
+        for (int k = 0; k < K; k++) At[(size_t)k * (M + pad) + i] = A[(size_t)i * lda + k];
+    gl_gemm_at_vec(M, N, K, At, M + pad, B, ldb, vt, ldc, accumulate);
+    CHECK_CLOSE_REL(vt, v, (size_t)M * ldc, 0.0);
+    free(A), free(B), free(r), free(v), free(c0), free(At), free(vt);
 }
 
 static void test_gemm(void) {
