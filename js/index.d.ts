@@ -203,6 +203,10 @@ export interface NodeProfile {
   op: string;
   /** Per image: 2 x the multiply-adds of a Conv, Gemm or MatMul; 0 for other operators. */
   flops: number;
+  /** The first input's shape, per image. */
+  inputShape: number[];
+  /** The shape of a constant second input (a Conv's [cout, cin/group, kh, kw]); [] without. */
+  weightShape: number[];
   forwardMs: number;
   backwardMs: number;
   forwardImages: number;

@@ -4,6 +4,7 @@
 
 #include "graph.h"
 #include "kernels.h"
+#include "parallel.h"
 #include "profile.h"
 
 /* Runs node k forward or backward, timed when profiling. */
@@ -35,12 +36,22 @@ void gl_exec_forward(const gl_exec *e, const float *pixels) {
     for (int k = 0; k < g->nnodes; k++) run_node(e, k, 0);
 }
 
-/* The gradients whose lifetime starts at node k's backward (k = nnodes: the start). */
+enum { ZERO_GRAIN = 16384 }; /* floats per share at least */
+
+static void zero_blocks(void *buffer, int b0, int b1) {
+    gl_fill((float *)buffer + (size_t)b0 * ZERO_GRAIN, 0.0f, (size_t)(b1 - b0) * ZERO_GRAIN);
+}
+
+/* The gradients whose lifetime starts at node k's backward (k = nnodes: the start),
+ * split across threads in whole blocks, the tail on this one. */
 static void zero_gradients(const gl_exec *e, int k) {
     const gl_graph *g = e->g;
     for (int i = g->zero_first[k]; i < g->zero_first[k + 1]; i++) {
         int t = g->zero_list[i];
-        gl_fill(gl_grad(e, t), 0.0f, (size_t)g->tensors[t].numel * e->N);
+        size_t n = (size_t)g->tensors[t].numel * e->N, blocks = n / ZERO_GRAIN;
+        float *grad = gl_grad(e, t);
+        gl_parallel_for((int)blocks, 1, zero_blocks, grad);
+        gl_fill(grad + blocks * ZERO_GRAIN, 0.0f, n - blocks * ZERO_GRAIN);
     }
 }
 

@@ -33,14 +33,17 @@ static void pack_b(int kc, int nc, const float *b, int ldb, float *bp) {
     }
 }
 
-/* c (mr,ldc) (+)= A's rows [0,mr) . bp (kc,NR), mr in 1..MR, where row r of A is
+/* c (mr,ldc) (+)= A's rows [0,mr) . bp (kc,NR), or = bias[r] + ... when bias is given
+ * (the convolution's bias added in registers, not by a pass over C), mr in 1..MR,
+ * where row r of A is
  * a[r*lda + k] (trans 0) or a[k*lda + r] (trans 1: A stored transposed, the conv
  * weights read as W^T for the input gradient: then the MR values of one k are
  * adjacent). Rows past mr alias the last valid row: they compute the same values from
  * the same inputs, so the k loop has no branches and the duplicate stores are
  * harmless. trans is a constant at each call site below. */
 static inline __attribute__((always_inline)) void tile_body(int trans, int mr, int kc, const float *a, int lda,
-                                                            const float *bp, float *c, int ldc, int accumulate) {
+                                                            const float *bp, float *c, int ldc, int accumulate,
+                                                            const float *bias) {
     const float *ar[MR];
     float *cr[MR];
     gl_v4f acc[MR][2];
@@ -49,8 +52,8 @@ static inline __attribute__((always_inline)) void tile_body(int trans, int mr, i
         int rr = r < mr ? r : mr - 1;
         ar[r] = a + (trans ? (size_t)rr : (size_t)rr * lda);
         cr[r] = c + (size_t)rr * ldc;
-        acc[r][0] = accumulate ? gl_v4f_load(cr[r]) : gl_v4f_zero();
-        acc[r][1] = accumulate ? gl_v4f_load(cr[r] + 4) : gl_v4f_zero();
+        acc[r][0] = bias ? gl_v4f_splat(bias[rr]) : accumulate ? gl_v4f_load(cr[r]) : gl_v4f_zero();
+        acc[r][1] = bias ? acc[r][0] : accumulate ? gl_v4f_load(cr[r] + 4) : gl_v4f_zero();
     }
     for (int k = 0; k < kc; k++, bp += NR) {
         gl_v4f b0 = gl_v4f_load(bp), b1 = gl_v4f_load(bp + 4);
@@ -70,35 +73,35 @@ static inline __attribute__((always_inline)) void tile_body(int trans, int mr, i
  * into the driver, where V8 spilled the accumulators and the GEMM ran at 7-9
  * GFLOP/s instead of 31-36. */
 __attribute__((noinline)) static void tile_a(int mr, int kc, const float *a, int lda, const float *bp, float *c, int ldc,
-                                             int accumulate) {
-    tile_body(0, mr, kc, a, lda, bp, c, ldc, accumulate);
+                                             int accumulate, const float *bias) {
+    tile_body(0, mr, kc, a, lda, bp, c, ldc, accumulate, bias);
 }
 
 __attribute__((noinline)) static void tile_at(int mr, int kc, const float *a, int lda, const float *bp, float *c, int ldc,
-                                              int accumulate) {
-    tile_body(1, mr, kc, a, lda, bp, c, ldc, accumulate);
+                                              int accumulate, const float *bias) {
+    tile_body(1, mr, kc, a, lda, bp, c, ldc, accumulate, bias);
 }
 
 static void gemm_tile(int trans, int mr, int kc, const float *a, int lda, const float *bp, float *c, int ldc,
-                      int accumulate) {
-    (trans ? tile_at : tile_a)(mr, kc, a, lda, bp, c, ldc, accumulate);
+                      int accumulate, const float *bias) {
+    (trans ? tile_at : tile_a)(mr, kc, a, lda, bp, c, ldc, accumulate, bias);
 }
 
 /* The last, ragged column panel (nc < NR): run the tile on a copy so that C's columns
  * past N are neither read nor written. c (mr,ldc). */
 static void gemm_tile_edge(int trans, int mr, int nc, int kc, const float *a, int lda, const float *bp, float *c,
-                           int ldc, int accumulate) {
+                           int ldc, int accumulate, const float *bias) {
     float t[MR * NR];  // t (MR,NR)
     for (int r = 0; r < mr; r++)
-        for (int j = 0; j < NR; j++) t[r * NR + j] = accumulate && j < nc ? c[(size_t)r * ldc + j] : 0.0f;
-    gemm_tile(trans, mr, kc, a, lda, bp, t, NR, accumulate);
+        for (int j = 0; j < NR; j++) t[r * NR + j] = bias ? bias[r] : accumulate && j < nc ? c[(size_t)r * ldc + j] : 0.0f;
+    gemm_tile(trans, mr, kc, a, lda, bp, t, NR, accumulate || bias, NULL);
     for (int r = 0; r < mr; r++)
         for (int j = 0; j < nc; j++) c[(size_t)r * ldc + j] = t[r * NR + j];
 }
 
 typedef struct {
     int trans, M, N, K, lda, ldb, ldc, accumulate;
-    const float *A, *B;
+    const float *A, *B, *bias;
     float *C;
 } gemm_job;
 
@@ -118,21 +121,24 @@ static void gemm_panels(void *job, int first, int last) {
             int kc = min_int(KC, K - k);
             pack_b(kc, nc, B + (size_t)k * ldb + j, ldb, bp);
             int acc = accumulate || k > 0;  // later K blocks add onto the earlier ones
+            const float *kbias = k == 0 ? g->bias : NULL;
             for (int i = 0; i < M; i += MR) {
                 int mr = min_int(MR, M - i);
                 const float *a = trans ? A + (size_t)k * lda + i : A + (size_t)i * lda + k;
                 float *c = C + (size_t)i * ldc + j;
-                if (nc == NR) gemm_tile(trans, mr, kc, a, lda, bp, c, ldc, acc);
-                else gemm_tile_edge(trans, mr, nc, kc, a, lda, bp, c, ldc, acc);
+                const float *rb = kbias ? kbias + i : NULL;
+                if (nc == NR) gemm_tile(trans, mr, kc, a, lda, bp, c, ldc, acc, rb);
+                else gemm_tile_edge(trans, mr, nc, kc, a, lda, bp, c, ldc, acc, rb);
             }
             k += kc;
         } while (k < K);
     }
 }
 
-/* Below this many multiply-adds a GEMM stays on one thread: handing out a job costs
- * a few microseconds, and ~0.3 ms of work at 30 GFLOP/s is worth splitting. */
-#define GEMM_PARALLEL_MIN_MACS (1 << 22)
+/* Below this many multiply-adds (~20 us of work) a GEMM stays on one thread: handing
+ * out a job costs a few microseconds. (At 2^22, SqueezeNet's 1x1 convolutions, 3M
+ * multiply-adds each, all stayed serial and its 1x1 layers sped up 1.4x on 2 threads.) */
+#define GEMM_PARALLEL_MIN_MACS (1 << 18)
 
 /* Threads take contiguous ranges of column panels: every element of C is the same
  * sum in the same order whichever thread computes it, so the result does not depend
@@ -145,10 +151,15 @@ static void gemm(gemm_job job) {
 
 void gl_gemm_vec(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                  float *C, int ldc, int accumulate) {
-    gemm(((gemm_job){0, M, N, K, lda, ldb, ldc, accumulate, A, B, C}));
+    gemm(((gemm_job){0, M, N, K, lda, ldb, ldc, accumulate, A, B, NULL, C}));
 }
 
 void gl_gemm_at_vec(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                     float *C, int ldc, int accumulate) {
-    gemm(((gemm_job){1, M, N, K, lda, ldb, ldc, accumulate, A, B, C}));
+    gemm(((gemm_job){1, M, N, K, lda, ldb, ldc, accumulate, A, B, NULL, C}));
+}
+
+void gl_gemm_bias_vec(int M, int N, int K, const float *A, int lda, const float *B, int ldb, const float *bias,
+                      float *C, int ldc) {
+    gemm(((gemm_job){0, M, N, K, lda, ldb, ldc, 0, A, B, bias, C}));
 }

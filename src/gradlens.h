@@ -95,6 +95,9 @@ typedef struct {
     const char *name, *op;   /* the ONNX node's name and operator */
     int active;              /* runs with the scores (not: folded away, unused, or a view like Flatten) */
     double flops;            /* per image: 2 x the multiply-adds of a Conv, Gemm or MatMul */
+    int input_dims[4];       /* the first input's shape per image, up to 4 dimensions, zeros after */
+    int weight_dims[4];      /* the shape of a constant second input (a Conv's (cout, cin/group,
+                                kh, kw)), up to 4 dimensions; zeros when there is none */
     gl_node_time time;
 } gl_node_profile;
 gl_status gl_model_profile(gl_model *m, int enable);

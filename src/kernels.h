@@ -28,6 +28,9 @@ void gl_gemm_vec(int M, int N, int K, const float *A, int lda, const float *B, i
  * (The input gradient of a convolution multiplies by W^T without a transposed copy.) */
 void gl_gemm_at_vec(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                     float *C, int ldc, int accumulate);
+/* C (M,N) = bias[i] + A . B: a convolution's forward with its bias fused. */
+void gl_gemm_bias_vec(int M, int N, int K, const float *A, int lda, const float *B, int ldb, const float *bias,
+                      float *C, int ldc);
 
 /* ---- 2-D window geometry shared by convolution and pooling --------------- */
 typedef struct {

@@ -50,6 +50,10 @@ gl_status gl_model_node_profile(const gl_model *m, int k, gl_node_profile *out) 
     out->op = node->op ? node->op->name : "";
     out->active = node->active && node->op && node->op->forward;
     out->flops = gl_node_flops(&m->g, node);
+    const gl_tensor *x = node->nin > 0 && node->in[0] >= 0 ? &m->g.tensors[node->in[0]] : NULL;
+    const gl_tensor *w = node->nin > 1 && node->in[1] >= 0 ? &m->g.tensors[node->in[1]] : NULL;
+    for (int d = 0; x && d < x->ndim && d < 4; d++) out->input_dims[d] = x->dims[d];
+    for (int d = 0; w && w->kind == GL_TENSOR_CONST && d < w->ndim && d < 4; d++) out->weight_dims[d] = w->dims[d];
     if (m->profile) out->time = m->profile[k];
     return GL_OK;
 }

@@ -116,8 +116,8 @@ EXPORT int glw_profile(gl_model *m, int enable) { return gl_model_profile(m, ena
 
 EXPORT int glw_node_count(const gl_model *m) { return gl_model_node_count(m); }
 
-/* strings (2): name, op; values (6): active, flops, forward ms, backward ms, forward
- * images, backward images */
+/* strings (2): name, op; values (14): active, flops, forward ms, backward ms, forward
+ * images, backward images, the 4 input dimensions, the 4 weight dimensions */
 EXPORT int glw_node_profile(const gl_model *m, int k, const char **strings, double *values) {
     gl_node_profile p;
     gl_status st = gl_model_node_profile(m, k, &p);
@@ -127,6 +127,7 @@ EXPORT int glw_node_profile(const gl_model *m, int k, const char **strings, doub
     double v[6] = {p.active, p.flops, p.time.forward_ms, p.time.backward_ms, (double)p.time.forward_images,
                    (double)p.time.backward_images};
     for (int i = 0; i < 6; i++) values[i] = v[i];
+    for (int d = 0; d < 4; d++) values[6 + d] = p.input_dims[d], values[10 + d] = p.weight_dims[d];
     return GL_OK;
 }
 

@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "../ops.h"
+#include "../parallel.h"
 #include "../status.h"
 
 typedef struct {
@@ -72,69 +73,103 @@ static gl_status hardsigmoid_build(gl_build *b) {
     return GL_OK;
 }
 
-static size_t act_numel(const gl_node *node, const gl_exec *e) {
-    return (size_t)gl_t(e, node->in[0])->numel * (size_t)e->N;
-}
 
-static void clamp_forward(const gl_node *node, const gl_exec *e) {
+static void clamp_forward_range(const gl_node *node, const gl_exec *e, size_t off, size_t n) {
     const act_params *p = node->p;
-    gl_clamp_vec(gl_value(e, node->in[0]), p->lo, p->hi, act_numel(node, e), gl_value(e, node->out[0]));
+    gl_clamp_vec(gl_value(e, node->in[0]) + off, p->lo, p->hi, n, gl_value(e, node->out[0]) + off);
 }
 
-static void clamp_backward(const gl_node *node, const gl_exec *e) {
+static void clamp_backward_range(const gl_node *node, const gl_exec *e, size_t off, size_t n) {
     const act_params *p = node->p;
     /* Guided backpropagation changes the rule of ReLU-like units only: Relu, and Clip
      * from 0 (ReLU6), the units Springenberg et al. and PyTorch's hooks treat as ReLU. */
     int guided = e->guided && p->lo == 0.0f;
-    gl_clamp_backward_vec(gl_value(e, node->in[0]), gl_grad(e, node->out[0]), p->lo, p->hi, guided,
-                          act_numel(node, e), gl_grad(e, node->in[0]));
+    gl_clamp_backward_vec(gl_value(e, node->in[0]) + off, gl_grad(e, node->out[0]) + off, p->lo, p->hi, guided,
+                          n, gl_grad(e, node->in[0]) + off);
 }
 
-static void leaky_forward(const gl_node *node, const gl_exec *e) {
+static void leaky_forward_range(const gl_node *node, const gl_exec *e, size_t off, size_t n) {
     const act_params *p = node->p;
-    gl_leaky_relu_vec(gl_value(e, node->in[0]), p->alpha, act_numel(node, e), gl_value(e, node->out[0]));
+    gl_leaky_relu_vec(gl_value(e, node->in[0]) + off, p->alpha, n, gl_value(e, node->out[0]) + off);
 }
 
-static void leaky_backward(const gl_node *node, const gl_exec *e) {
+static void leaky_backward_range(const gl_node *node, const gl_exec *e, size_t off, size_t n) {
     const act_params *p = node->p;
-    gl_leaky_relu_backward_vec(gl_value(e, node->in[0]), gl_grad(e, node->out[0]), p->alpha, act_numel(node, e),
-                               gl_grad(e, node->in[0]));
+    gl_leaky_relu_backward_vec(gl_value(e, node->in[0]) + off, gl_grad(e, node->out[0]) + off, p->alpha, n,
+                               gl_grad(e, node->in[0]) + off);
 }
 
-static void sigmoid_forward(const gl_node *node, const gl_exec *e) {
-    gl_sigmoid_vec(gl_value(e, node->in[0]), act_numel(node, e), gl_value(e, node->out[0]));
+static void sigmoid_forward_range(const gl_node *node, const gl_exec *e, size_t off, size_t n) {
+    gl_sigmoid_vec(gl_value(e, node->in[0]) + off, n, gl_value(e, node->out[0]) + off);
 }
 
-static void sigmoid_backward(const gl_node *node, const gl_exec *e) {
-    gl_sigmoid_backward_vec(gl_value(e, node->out[0]), gl_grad(e, node->out[0]), act_numel(node, e), gl_grad(e, node->in[0]));
+static void sigmoid_backward_range(const gl_node *node, const gl_exec *e, size_t off, size_t n) {
+    gl_sigmoid_backward_vec(gl_value(e, node->out[0]) + off, gl_grad(e, node->out[0]) + off, n, gl_grad(e, node->in[0]) + off);
 }
 
-static void tanh_forward(const gl_node *node, const gl_exec *e) {
-    gl_tanh(gl_value(e, node->in[0]), act_numel(node, e), gl_value(e, node->out[0]));
+static void tanh_forward_range(const gl_node *node, const gl_exec *e, size_t off, size_t n) {
+    gl_tanh(gl_value(e, node->in[0]) + off, n, gl_value(e, node->out[0]) + off);
 }
 
-static void tanh_backward(const gl_node *node, const gl_exec *e) {
-    gl_tanh_backward(gl_value(e, node->out[0]), gl_grad(e, node->out[0]), act_numel(node, e), gl_grad(e, node->in[0]));
+static void tanh_backward_range(const gl_node *node, const gl_exec *e, size_t off, size_t n) {
+    gl_tanh_backward(gl_value(e, node->out[0]) + off, gl_grad(e, node->out[0]) + off, n, gl_grad(e, node->in[0]) + off);
 }
 
-static void hardsigmoid_forward(const gl_node *node, const gl_exec *e) {
+static void hardsigmoid_forward_range(const gl_node *node, const gl_exec *e, size_t off, size_t n) {
     const act_params *p = node->p;
-    gl_hardsigmoid_vec(gl_value(e, node->in[0]), p->alpha, p->beta, act_numel(node, e), gl_value(e, node->out[0]));
+    gl_hardsigmoid_vec(gl_value(e, node->in[0]) + off, p->alpha, p->beta, n, gl_value(e, node->out[0]) + off);
 }
 
-static void hardsigmoid_backward(const gl_node *node, const gl_exec *e) {
+static void hardsigmoid_backward_range(const gl_node *node, const gl_exec *e, size_t off, size_t n) {
     const act_params *p = node->p;
-    gl_hardsigmoid_backward_vec(gl_value(e, node->out[0]), gl_grad(e, node->out[0]), p->alpha, act_numel(node, e),
-                                gl_grad(e, node->in[0]));
+    gl_hardsigmoid_backward_vec(gl_value(e, node->out[0]) + off, gl_grad(e, node->out[0]) + off, p->alpha, n,
+                                gl_grad(e, node->in[0]) + off);
 }
 
-static void hardswish_forward(const gl_node *node, const gl_exec *e) {
-    gl_hardswish_vec(gl_value(e, node->in[0]), act_numel(node, e), gl_value(e, node->out[0]));
+static void hardswish_forward_range(const gl_node *node, const gl_exec *e, size_t off, size_t n) {
+    gl_hardswish_vec(gl_value(e, node->in[0]) + off, n, gl_value(e, node->out[0]) + off);
 }
 
-static void hardswish_backward(const gl_node *node, const gl_exec *e) {
-    gl_hardswish_backward_vec(gl_value(e, node->in[0]), gl_grad(e, node->out[0]), act_numel(node, e), gl_grad(e, node->in[0]));
+static void hardswish_backward_range(const gl_node *node, const gl_exec *e, size_t off, size_t n) {
+    gl_hardswish_backward_vec(gl_value(e, node->in[0]) + off, gl_grad(e, node->out[0]) + off, n, gl_grad(e, node->in[0]) + off);
 }
+
+
+/* ---- the operators: elementwise, so threads split the elements -------------- */
+typedef void (*act_range)(const gl_node *node, const gl_exec *e, size_t off, size_t n);
+typedef struct {
+    const gl_node *node;
+    const gl_exec *e;
+    act_range range;
+} act_job;
+
+enum { ACT_GRAIN = 16384 }; /* floats per share at least: 64 KB, far above a job's cost */
+
+static void act_blocks(void *job, int b0, int b1) {
+    const act_job *j = job;
+    size_t n = (size_t)gl_t(j->e, j->node->in[0])->numel * (size_t)j->e->N, lo = (size_t)b0 * ACT_GRAIN;
+    size_t hi = (size_t)b1 * ACT_GRAIN < n ? (size_t)b1 * ACT_GRAIN : n;
+    j->range(j->node, j->e, lo, hi - lo);
+}
+
+static void act_run(const gl_node *node, const gl_exec *e, act_range range) {
+    act_job job = {node, e, range};
+    size_t n = (size_t)gl_t(e, node->in[0])->numel * (size_t)e->N;
+    gl_parallel_for((int)((n + ACT_GRAIN - 1) / ACT_GRAIN), 1, act_blocks, &job);
+}
+
+static void clamp_forward(const gl_node *node, const gl_exec *e) { act_run(node, e, clamp_forward_range); }
+static void clamp_backward(const gl_node *node, const gl_exec *e) { act_run(node, e, clamp_backward_range); }
+static void leaky_forward(const gl_node *node, const gl_exec *e) { act_run(node, e, leaky_forward_range); }
+static void leaky_backward(const gl_node *node, const gl_exec *e) { act_run(node, e, leaky_backward_range); }
+static void sigmoid_forward(const gl_node *node, const gl_exec *e) { act_run(node, e, sigmoid_forward_range); }
+static void sigmoid_backward(const gl_node *node, const gl_exec *e) { act_run(node, e, sigmoid_backward_range); }
+static void tanh_forward(const gl_node *node, const gl_exec *e) { act_run(node, e, tanh_forward_range); }
+static void tanh_backward(const gl_node *node, const gl_exec *e) { act_run(node, e, tanh_backward_range); }
+static void hardsigmoid_forward(const gl_node *node, const gl_exec *e) { act_run(node, e, hardsigmoid_forward_range); }
+static void hardsigmoid_backward(const gl_node *node, const gl_exec *e) { act_run(node, e, hardsigmoid_backward_range); }
+static void hardswish_forward(const gl_node *node, const gl_exec *e) { act_run(node, e, hardswish_forward_range); }
+static void hardswish_backward(const gl_node *node, const gl_exec *e) { act_run(node, e, hardswish_backward_range); }
 
 const gl_op gl_op_relu = {.name = "Relu", .build = plain_build, .forward = clamp_forward, .backward = clamp_backward};
 const gl_op gl_op_clip = {.name = "Clip", .build = clip_build, .forward = clamp_forward, .backward = clamp_backward};

@@ -147,14 +147,13 @@ static void conv_forward(const gl_node *node, const gl_exec *e) {
             const float *xg = x + (size_t)gr * p->cin_g * hw;
             float *yg = y + (size_t)gr * p->cout_g * ohw;
             const float *wg = p->w + (size_t)gr * p->cout_g * row;
-            for (int o = 0; o < p->cout_g; o++) gl_fill(yg + (size_t)o * ohw, p->bias[gr * p->cout_g + o], (size_t)ohw);
             const float *col = xg;                                             /* (row, OH*OW) */
             if (!p->pointwise) {
                 conv_job job = {p, xg, e->scratch};
                 gl_parallel_for(p->cin_g, 1, im2col_channels, &job);
                 col = e->scratch;
             }
-            gl_gemm_vec(p->cout_g, ohw, row, wg, row, col, ohw, yg, ohw, 1);
+            gl_gemm_bias_vec(p->cout_g, ohw, row, wg, row, col, ohw, p->bias + gr * p->cout_g, yg, ohw);
         }
     }
 }

@@ -217,7 +217,13 @@ static void test_gemm_shape(int M, int N, int K, int pad, int accumulate) {
         for (int k = 0; k < K; k++) At[(size_t)k * (M + pad) + i] = A[(size_t)i * lda + k];
     gl_gemm_at_vec(M, N, K, At, M + pad, B, ldb, vt, ldc, accumulate);
     CHECK_CLOSE_REL(vt, v, (size_t)M * ldc, 0.0);
-    free(A), free(B), free(r), free(v), free(c0), free(At), free(vt);
+    // fused bias: against filling C with the bias and accumulating
+    float *bias = rand_buf((size_t)M, -1.0f, 1.0f), *vb = copy_buf(c0, (size_t)M * ldc), *rb = copy_buf(c0, (size_t)M * ldc);
+    for (int i = 0; i < M; i++) gl_fill(rb + (size_t)i * ldc, bias[i], (size_t)N);
+    gl_gemm_ref(M, N, K, A, lda, B, ldb, rb, ldc, 1);
+    gl_gemm_bias_vec(M, N, K, A, lda, B, ldb, bias, vb, ldc);
+    CHECK_CLOSE_REL(vb, rb, (size_t)M * ldc, TOL);
+    free(A), free(B), free(r), free(v), free(c0), free(At), free(vt), free(bias), free(vb), free(rb);
 }
 
 static void test_gemm(void) {

@@ -20,7 +20,8 @@ test('profile counts every node that ran, its FLOPs and the images it saw', asyn
   const flops = nodes.reduce((sum, n) => sum + n.flops, 0);
   assert.ok(Math.abs(flops - summary.flops) <= 1e-9 * summary.flops, `profiled FLOPs ${flops} vs inspect ${summary.flops}`);
   const convs = nodes.filter((n) => n.op === 'Conv');
-  assert.ok(convs.length > 0 && convs.every((n) => n.flops > 0));
+  assert.ok(convs.length > 0 && convs.every((n) => n.flops > 0 && n.weightShape.length === 4 && n.inputShape.length === 4));
+  assert.deepEqual(convs[0].inputShape, [1, ...model.inputShape.slice(1)], 'the first Conv reads the image');
   assert.ok(nodes.every((n) => n.name.length > 0), 'unnamed nodes are named after their output');
   // 2 images forward in predict, 2 more in saliency's forward; 2 backward
   for (const n of nodes) {
