@@ -1,46 +1,9 @@
-/* Depthwise convolution of one plane on simd.h, vectorized along the row. Forward, and
- * backward at stride 1, keep four outputs in a register across every tap (stride 2
- * reads pairs of vectors and keeps the even lanes); backward at stride 2 runs tap by
- * tap over rows (window_rows.h), interleaving the products with zeros. */
+/* Depthwise convolution of one plane on simd.h, vectorized along the row (horizontal
+ * strides 1 and 2, window_rows.h): every output, and every input gradient, is summed in
+ * a register across the window and stored once. */
 #include "kernels.h"
 #include "simd.h"
 #include "window_rows.h"
-
-/* dx[2i] += a * dy[i]: the products are interleaved with zeros, so the odd dx lanes in
- * between are rewritten unchanged. The vector step writes dx[2i .. 2i+7], one past the
- * last element the tap may touch, so the vector loop stops one step early. */
-static void axpy_to_even(float a, const float *dy, int n, float *dx) {
-    gl_v4f va = gl_v4f_splat(a), zero = gl_v4f_zero();
-    int i = 0;
-    for (; i + 5 <= n; i += 4) {
-        gl_v4f p = gl_v4f_mul(va, gl_v4f_load(dy + i));
-        gl_v4f_store(dx + 2 * i, gl_v4f_add(gl_v4f_load(dx + 2 * i), gl_v4f_zip_lo(p, zero)));
-        gl_v4f_store(dx + 2 * i + 4, gl_v4f_add(gl_v4f_load(dx + 2 * i + 4), gl_v4f_zip_hi(p, zero)));
-    }
-    for (; i < n; i++) dx[2 * i] += a * dy[i];
-}
-
-/* Backward at strides the gather below does not cover: taps outermost, so each tap's
- * column range is computed once, then dx (H,W) += w * dy (OH,OW) over every output row
- * whose input row is in bounds. */
-static void dwconv_backward_taps(const float *w, const gl_window *g, const float *dy, float *dx) {
-    for (int kh = 0; kh < g->KH; kh++) {
-        for (int kw = 0; kw < g->KW; kw++) {
-            int iw0 = kw * g->DW - g->PL;  // input column of output column 0
-            int lo, hi;
-            gl_tap_range(iw0, g->SW, g->W, g->OW, &lo, &hi);
-            if (lo == hi) continue;
-            float a = w[kh * g->KW + kw];
-            for (int oh = 0; oh < g->OH; oh++) {
-                int ih = oh * g->SH - g->PT + kh * g->DH;
-                if (ih < 0 || ih >= g->H) continue;
-                size_t xo = (size_t)ih * g->W + iw0 + lo * g->SW, yo = (size_t)oh * g->OW + lo;  // run starts
-                if (g->SW == 1) gl_axpy_vec(a, dy + yo, (size_t)(hi - lo), dx + xo);
-                else axpy_to_even(a, dy + yo, hi - lo, dx + xo);
-            }
-        }
-    }
-}
 
 /* Register-blocked rows: four outputs accumulate every tap in a register and are
  * stored once, instead of one read-modify-write pass over the plane per tap (which ran
@@ -48,19 +11,28 @@ static void dwconv_backward_taps(const float *w, const gl_window *g, const float
  * take the reference path. */
 enum { MAX_TAPS = 49 };
 
+/* The output index that tap k of input index i comes from, o = (i + P - k*D) / S,
+ * or -1 when that is not a whole number: the gather form of the backward pass. */
+static inline int partner(int i, int P, int k, int D, int S) {
+    int num = i + P - k * D;
+    if (num < 0) return -1;
+    if (S == 1) return num; /* the common strides without an integer division */
+    if (S == 2) return num & 1 ? -1 : num >> 1;
+    return num % S ? -1 : num / S;
+}
+
 /* out[o] for one output o: bias, then the in-bounds taps in (kh, kw) order; the input
  * index of tap (kh, kw) is (o_row * S + kh * D - P) in each axis. forward: x in, rows
- * of y; backward (stride 1): dy in, rows of dx, each tap's partner index being
- * o + P - k * D. */
+ * of y; backward: dy in, rows of dx, each tap's partner from partner(). */
 static inline __attribute__((always_inline)) float dw_one(int backward, const float *in, const float *w, float bias,
                                                           const gl_window *g, int r, int c, const int KH, const int KW) {
     int rows = backward ? g->OH : g->H, cols = backward ? g->OW : g->W;
     float acc = bias;
     for (int kh = 0; kh < KH; kh++) {
-        int ir = backward ? r + g->PT - kh * g->DH : r * g->SH - g->PT + kh * g->DH;
+        int ir = backward ? partner(r, g->PT, kh, g->DH, g->SH) : r * g->SH - g->PT + kh * g->DH;
         if (ir < 0 || ir >= rows) continue;
         for (int kw = 0; kw < KW; kw++) {
-            int ic = backward ? c + g->PL - kw * g->DW : c * g->SW - g->PL + kw * g->DW;
+            int ic = backward ? partner(c, g->PL, kw, g->DW, g->SW) : c * g->SW - g->PL + kw * g->DW;
             if (ic >= 0 && ic < cols) acc += w[kh * KW + kw] * in[(size_t)ir * cols + ic];
         }
     }
@@ -99,35 +71,52 @@ static inline __attribute__((always_inline)) void dw_forward_body(const float *x
     }
 }
 
-/* Backward, stride 1: dx (H,W) += the taps of dy gathered per dx cell (a correlation
- * with the flipped window), four cells per vector, one store each. */
+/* Backward, SW in {1, 2}: dx (H,W) += the taps of dy gathered per dx cell (a correlation
+ * with the flipped window), one store per cell. Stride 1: four adjacent cells per
+ * vector. Stride 2: eight cells as two vectors, the even cells and the odd ones, whose
+ * partners are each four adjacent outputs; zipped back together for the store. */
 static inline __attribute__((always_inline)) void dw_backward_body(const float *dy, const float *w, const gl_window *g,
-                                                                   float *dx, const int KH, const int KW) {
+                                                                   float *dx, const int KH, const int KW, const int S) {
     gl_v4f wv[MAX_TAPS];
     for (int t = 0; t < KH * KW; t++) wv[t] = gl_v4f_splat(w[t]);
     int lo = (KW - 1) * g->DW - g->PL; /* the first column whose every partner is >= 0 */
     if (lo < 0) lo = 0;
+    int cells = 4 * S;
     for (int ih = 0; ih < g->H; ih++) {
         float *dxr = dx + (size_t)ih * g->W;
+        const float *dyr[MAX_TAPS]; /* per kh, the partner row of dy, or NULL */
+        for (int kh = 0; kh < KH; kh++) {
+            int oh = partner(ih, g->PT, kh, g->DH, g->SH);
+            dyr[kh] = oh >= 0 && oh < g->OH ? dy + (size_t)oh * g->OW : NULL;
+        }
         int iw = 0;
         for (; iw < lo && iw < g->W; iw++) dxr[iw] += dw_one(1, dy, w, 0.0f, g, ih, iw, KH, KW);
-        for (; iw + 4 <= g->W && iw + 3 + g->PL < g->OW; iw += 4) {
-            gl_v4f acc = gl_v4f_zero();
+        /* the last cell's partners: (iw + cells - 1 + PL) / S at most */
+        for (; iw + cells <= g->W && (iw + cells - 1 + g->PL) / S < g->OW; iw += cells) {
+            gl_v4f acc[2] = {gl_v4f_zero(), gl_v4f_zero()};
             for (int kh = 0; kh < KH; kh++) {
-                int oh = ih + g->PT - kh * g->DH;
-                if (oh < 0 || oh >= g->OH) continue;
-                const float *dyr = dy + (size_t)oh * g->OW + iw + g->PL;
+                if (!dyr[kh]) continue;
                 for (int kw = 0; kw < KW; kw++)
-                    acc = gl_v4f_add(acc, gl_v4f_mul(wv[kh * KW + kw], gl_v4f_load(dyr - kw * g->DW)));
+                    for (int q = 0; q < S; q++) { /* cells iw + q + S*m, m = 0..3 */
+                        int num = iw + q + g->PL - kw * g->DW; /* >= 0 from lo on */
+                        if (S > 1 && num % S) continue;        /* no partner at this stride */
+                        acc[q] = gl_v4f_add(acc[q], gl_v4f_mul(wv[kh * KW + kw], gl_v4f_load(dyr[kh] + num / S)));
+                    }
             }
-            gl_v4f_store(dxr + iw, gl_v4f_add(gl_v4f_load(dxr + iw), acc));
+            if (S == 1) {
+                gl_v4f_store(dxr + iw, gl_v4f_add(gl_v4f_load(dxr + iw), acc[0]));
+            } else {
+                gl_v4f_store(dxr + iw, gl_v4f_add(gl_v4f_load(dxr + iw), gl_v4f_zip_lo(acc[0], acc[1])));
+                gl_v4f_store(dxr + iw + 4, gl_v4f_add(gl_v4f_load(dxr + iw + 4), gl_v4f_zip_hi(acc[0], acc[1])));
+            }
         }
         for (; iw < g->W; iw++) dxr[iw] += dw_one(1, dy, w, 0.0f, g, ih, iw, KH, KW);
     }
 }
 
-/* 3x3, nearly every depthwise layer there is, with the window as constants: the generic
- * loop ran at 2-4 GFLOP/s, the unrolled one at ~14 (Node 20, Zen 4, 112x112 planes). */
+/* 3x3, nearly every depthwise layer there is, with the window (and, backward, the
+ * stride) as constants: the generic loops ran at 2-4 GFLOP/s, the unrolled ones at
+ * 8-14 (Node 20, Zen 4, 14x14 to 112x112 planes). */
 __attribute__((noinline)) static void dw_forward_3x3(const float *x, const float *w, float bias, const gl_window *g,
                                                      float *y) {
     dw_forward_body(x, w, bias, g, y, 3, 3);
@@ -138,12 +127,17 @@ __attribute__((noinline)) static void dw_forward_any(const float *x, const float
     dw_forward_body(x, w, bias, g, y, g->KH, g->KW);
 }
 
-__attribute__((noinline)) static void dw_backward_3x3(const float *dy, const float *w, const gl_window *g, float *dx) {
-    dw_backward_body(dy, w, g, dx, 3, 3);
+__attribute__((noinline)) static void dw_backward_3x3_s1(const float *dy, const float *w, const gl_window *g, float *dx) {
+    dw_backward_body(dy, w, g, dx, 3, 3, 1);
+}
+
+__attribute__((noinline)) static void dw_backward_3x3_s2(const float *dy, const float *w, const gl_window *g, float *dx) {
+    dw_backward_body(dy, w, g, dx, 3, 3, 2);
 }
 
 __attribute__((noinline)) static void dw_backward_any(const float *dy, const float *w, const gl_window *g, float *dx) {
-    dw_backward_body(dy, w, g, dx, g->KH, g->KW);
+    if (g->SW == 1) dw_backward_body(dy, w, g, dx, g->KH, g->KW, 1);
+    else dw_backward_body(dy, w, g, dx, g->KH, g->KW, 2);
 }
 
 static int is_3x3(const gl_window *g) { return g->KH == 3 && g->KW == 3; }
@@ -156,7 +150,7 @@ void gl_dwconv_plane_vec(const float *x, const float *w, float bias, const gl_wi
 
 void gl_dwconv_plane_backward_vec(const float *dy, const float *w, const gl_window *g, float *dx) {
     // dy (OH,OW), w (KH,KW), dx (H,W)
-    if (!gl_window_rows_vectorized(g)) gl_dwconv_plane_backward_ref(dy, w, g, dx);
-    else if (g->SH == 1 && g->SW == 1 && g->KH * g->KW <= MAX_TAPS) (is_3x3(g) ? dw_backward_3x3 : dw_backward_any)(dy, w, g, dx);
-    else dwconv_backward_taps(w, g, dy, dx);
+    if (!gl_window_rows_vectorized(g) || g->KH * g->KW > MAX_TAPS) gl_dwconv_plane_backward_ref(dy, w, g, dx);
+    else if (is_3x3(g)) (g->SW == 1 ? dw_backward_3x3_s1 : dw_backward_3x3_s2)(dy, w, g, dx);
+    else dw_backward_any(dy, w, g, dx);
 }
