@@ -1,4 +1,4 @@
-# gradlens: `make` builds dist/ (SIMD and baseline wasm), `make test` runs every
+# gradlens: `make` builds dist/ (SIMD, SIMD + threads and baseline wasm), `make test` runs every
 # test, `make demo` serves the demo on http://localhost:$(PORT), `make bench` measures. Each target installs
 # what it needs first (scripts/install-deps.sh), so they work on a fresh
 # Debian/Ubuntu machine.
@@ -23,9 +23,22 @@ WASM_FLAGS = -O3 -DNDEBUG -sSTANDALONE_WASM --no-entry -sALLOW_MEMORY_GROWTH=1 -
              -sINITIAL_MEMORY=16MB -sERROR_ON_UNDEFINED_SYMBOLS=0 -sWARN_ON_UNDEFINED_SYMBOLS=0 \
              -sEXPORTED_FUNCTIONS=_glw_malloc,_glw_free_buffer
 
+# SIMD + pthreads: shared memory, one instance of the module per thread. This is
+# Emscripten's -pthread output without its JS glue (emcc refuses STANDALONE_WASM with
+# pthreads, so it writes glue to build/mt/, which we drop): js/threads.js provides the
+# imports and starts the threads' workers (js/pool-worker.js). The memory limits must
+# stay those of WASM_FLAGS: js/threads.js reads them from the module.
+# DECLARE_ASM_MODULE_EXPORTS=0 keeps the import and export names whole (emcc would
+# minify them for its glue).
+MT_KERNEL_SRCS = $(filter-out src/parallel_serial.c,$(KERNEL_SRCS)) src/parallel_pthread.c
+MT_FLAGS = -O3 -DNDEBUG -pthread -msimd128 --no-entry -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB \
+           -sINITIAL_MEMORY=16MB -Wno-pthreads-mem-growth -sERROR_ON_UNDEFINED_SYMBOLS=0 \
+           -sWARN_ON_UNDEFINED_SYMBOLS=0 -sEXPORTED_FUNCTIONS=_glw_malloc,_glw_free_buffer \
+           -sDECLARE_ASM_MODULE_EXPORTS=0
+
 .PHONY: all deps test test-native test-js test-types test-browser test-package demo bench fixtures models clean
 
-all: dist/gradlens-simd.wasm dist/gradlens.wasm
+all: dist/gradlens-simd.wasm dist/gradlens-simd-mt.wasm dist/gradlens.wasm
 
 deps:
 	@scripts/install-deps.sh
@@ -33,6 +46,11 @@ deps:
 dist/gradlens-simd.wasm: $(ENGINE_SRCS) $(KERNEL_SRCS) src/wasm_api.c $(HEADERS) src/ops/*.c | deps
 	@mkdir -p dist
 	$(EMCC) $(WASM_FLAGS) -msimd128 $(ENGINE_SRCS) $(KERNEL_SRCS) src/wasm_api.c -o $@
+
+dist/gradlens-simd-mt.wasm: $(ENGINE_SRCS) $(MT_KERNEL_SRCS) src/wasm_api.c $(HEADERS) src/ops/*.c | deps
+	@mkdir -p dist build/mt
+	$(EMCC) $(MT_FLAGS) $(ENGINE_SRCS) $(MT_KERNEL_SRCS) src/wasm_api.c -o build/mt/gradlens-simd-mt.js
+	cp build/mt/gradlens-simd-mt.wasm $@
 
 dist/gradlens.wasm: $(ENGINE_SRCS) $(KERNEL_SRCS) src/wasm_api.c $(HEADERS) src/ops/*.c | deps
 	@mkdir -p dist
@@ -73,9 +91,11 @@ test: deps test-leaks test-kernels-wasm test-js test-types test-browser test-pac
 demo: all node_modules/.package-lock.json
 	node scripts/serve.mjs
 
-bench: all bench-gemm
-	node bench/bench.mjs simd
-	node bench/bench.mjs baseline
+# gradlens and its peers (PyTorch + OpenBLAS, TF.js, onnxruntime-web) on the same networks:
+# build/bench/report.md. About 15 minutes; the GEMM kernel alone: make bench-gemm.
+bench: all build/wasm/simd_limit.js node_modules/.package-lock.json
+	scripts/install-bench-deps.sh
+	node bench/bench.mjs
 
 fixtures: node_modules/.package-lock.json
 	scripts/install-model-deps.sh

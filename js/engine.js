@@ -8,8 +8,17 @@
 // `new URL('../dist/….wasm', import.meta.url)`: fetched in browsers, read from disk
 // in Node. Each URL is written out whole so that bundlers (Vite, webpack) see it
 // and emit the file; `loadEngine({wasmUrl})` overrides it for unusual hosting.
+//
+// A third build, gradlens-simd-mt.wasm, splits each layer's work across threads
+// (`loadEngine({threads})`; threads.js runs it): used where SharedArrayBuffer is (Node,
+// cross-origin isolated pages) when more than one thread is asked for or, by
+// default, when the machine has more than two logical cores. Elsewhere the
+// single-threaded build runs and engine.threadsNote says why.
 
 import { isNode, nodeModule } from './runtime.js';
+import {
+  MAX_THREADS, defaultThreads, importedMemory, sharedMemory, startPool, threadedImports, threadsUnavailable,
+} from './threads.js';
 
 // (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt))
 const SIMD_PROBE = new Uint8Array([
@@ -43,10 +52,25 @@ async function readBinary(url) {
 
 /** Low-level handle on one instance of the engine. */
 class Engine {
-  constructor(instance, simd) {
-    this.exports = instance.exports;
+  /** memory: the threaded build's (imported: it joins exports, as the other builds export theirs). */
+  constructor(instance, simd, { memory = null, threads = 1, threadsNote = null } = {}) {
+    this.exports = memory ? { ...instance.exports, memory } : instance.exports;
     this.simd = simd;
+    /** Threads the layers' work is split across, this one included. */
+    this.threads = threads;
+    /** Why fewer threads run than were asked for (or the default would use), else null. */
+    this.threadsNote = threadsNote;
     this.progress = null; // the callback of the call in flight, if any
+  }
+
+  /**
+   * Uses n threads from now on (at most as many as were started by loadEngine: a
+   * benchmark may compare 1 and 2 on one engine); returns how many are in use.
+   */
+  setThreads(n) {
+    if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`threads must be a whole number >= 1, not ${n}`);
+    this.threads = this.exports.glw_set_threads?.(n) ?? 1;
+    return this.threads;
   }
 
   get memory() {
@@ -92,7 +116,8 @@ class Engine {
     const mem = new Uint8Array(this.memory);
     let end = ptr;
     while (mem[end]) end++;
-    return new TextDecoder().decode(mem.subarray(ptr, end));
+    // A copy: browsers' TextDecoder refuses views of shared memory (the threaded build's).
+    return new TextDecoder().decode(mem.slice(ptr, end));
   }
 
   lastError() {
@@ -109,7 +134,10 @@ let enginePromise = null;
 
 /**
  * Loads the engine once. Options (first call only): `simd` (true/false to force a
- * build), `wasmUrl` (where the .wasm is, for unusual hosting), `wasmBinary` (bytes).
+ * build), `threads` (how many to split each layer's work across, this one included;
+ * default: as onnxruntime-web, half the logical cores rounded up, at most 4; 1: the
+ * single-threaded build), `wasmUrl` (where the .wasm is, for unusual hosting: the
+ * threaded build if its memory is shared), `wasmBinary` (bytes).
  */
 export function loadEngine(options = {}) {
   enginePromise ??= instantiate(options).catch((err) => {
@@ -119,9 +147,21 @@ export function loadEngine(options = {}) {
   return enginePromise;
 }
 
-async function instantiate({ simd = simdSupported(), wasmUrl, wasmBinary } = {}) {
+async function instantiate({ simd = simdSupported(), threads, wasmUrl, wasmBinary } = {}) {
+  if (threads != null && !(Number.isInteger(threads) && threads >= 0)) {
+    throw new RangeError(`threads must be a whole number (0 or omitted: the default), not ${threads}`);
+  }
+  const wanted = Math.min(MAX_THREADS, threads || (await defaultThreads()));
+  let threadsNote = threads > MAX_THREADS ? `at most ${MAX_THREADS} threads` : null;
+  let threaded = false;
+  if (wanted > 1) {
+    const why = threadsUnavailable() ?? (simd ? null : 'the threaded build needs WebAssembly SIMD');
+    if (why) threadsNote = `${why}: running on one thread`;
+    else threaded = true;
+  }
   let url;
   if (wasmUrl) url = new URL(wasmUrl, import.meta.url);
+  else if (threaded) url = new URL('../dist/gradlens-simd-mt.wasm', import.meta.url);
   else if (simd) url = new URL('../dist/gradlens-simd.wasm', import.meta.url);
   else url = new URL('../dist/gradlens.wasm', import.meta.url);
   let engine = null;
@@ -138,15 +178,61 @@ async function instantiate({ simd = simdSupported(), wasmUrl, wasmBinary } = {})
       },
     },
   };
-  let bytes;
+  let bytes = wasmBinary;
+  if (!bytes && threaded && !wasmUrl) {
+    // A host that serves the single-threaded builds only still gets an engine.
+    try {
+      bytes = await readBinary(url);
+    } catch (err) {
+      threadsNote = `could not load the threaded build from ${url.href} (${err.message}): running on one thread`;
+      threaded = false;
+      url = new URL('../dist/gradlens-simd.wasm', import.meta.url);
+    }
+  }
   try {
-    bytes = wasmBinary ?? (await readBinary(url));
+    bytes ??= await readBinary(url);
   } catch (err) {
     throw new Error(`gradlens: could not load the WebAssembly engine from ${url.href}: ${err.message}` +
       ' (run `make` to build dist/, or pass wasmUrl)');
   }
+  const memoryLimits = importedMemory(bytes);
+  if (memoryLimits?.shared) {
+    const why = threadsUnavailable();
+    if (why) throw new Error(`gradlens: ${url.href} is the threaded build: ${why}`);
+    return instantiateThreaded(bytes, memoryLimits, threaded ? wanted : 1, threadsNote);
+  }
+  if (threaded) threadsNote = 'the engine given by wasmUrl or wasmBinary is a single-threaded build: running on one thread';
   const { instance } = await WebAssembly.instantiate(bytes, imports);
   instance.exports._initialize();
-  engine = new Engine(instance, simd);
+  engine = new Engine(instance, simd, { threads: 1, threadsNote });
+  return engine;
+}
+
+// The threaded build (threads.js): this thread's instance, then count - 1 workers
+// that host the other threads.
+async function instantiateThreaded(bytes, limits, count, threadsNote) {
+  const module = await WebAssembly.compile(bytes);
+  const memory = sharedMemory(limits);
+  let engine = null;
+  let pool = null;
+  let instance = null;
+  const env = {
+    gl_js_progress: (iteration, valuesPtr, n) => (engine?.progress ? engine.progress(iteration, valuesPtr, n) : 0),
+  };
+  const spawn = (...args) => pool.spawn(...args);
+  instance = await WebAssembly.instantiate(module,
+    threadedImports(module, memory, limits, () => instance.exports, { role: 'main', env, pool: { spawn } }));
+  instance.exports.__wasm_call_ctors();
+  let threads = 1;
+  if (count > 1) {
+    pool = await startPool(module, memory, limits, count - 1, (message) => {
+      if (engine) engine.threadsNote = `a thread crashed (${message}): the engine runs on one thread from now on`;
+    });
+    threads = instance.exports.glw_set_threads(count);
+    if (threads < count) {
+      threadsNote = `${threads} of ${count} threads started: ${pool.failure ?? 'no worker was left for the others'}`;
+    }
+  }
+  engine = new Engine(instance, true, { memory, threads, threadsNote });
   return engine;
 }

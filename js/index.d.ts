@@ -40,9 +40,20 @@ export interface EngineOptions {
   /** Force the SIMD (true) or baseline (false) build; default: detected. */
   simd?: boolean;
   /**
+   * Threads to split each layer's work across, this one included (at most 16).
+   * Default (0 or omitted), as onnxruntime-web: half the logical cores rounded up,
+   * at most 4. More than 1 runs gradlens-simd-mt.wasm, which needs SharedArrayBuffer:
+   * Node, or a cross-origin isolated page (COOP: same-origin, COEP: require-corp);
+   * elsewhere, or without SIMD, the engine runs on one thread and says why in
+   * `threadsNote`. On a page's main thread the engine's thread spin-waits for the
+   * others (Atomics.wait is not allowed there): prefer createWorker.
+   */
+  threads?: number;
+  /**
    * Where the .wasm file is, for unusual hosting (a CDN, a server that does not
    * serve the package's dist/ folder): gradlens-simd.wasm or gradlens.wasm, to
-   * match `simd`. Relative URLs resolve against js/engine.js. Default:
+   * match `simd`, or gradlens-simd-mt.wasm for threads (recognized by its shared
+   * memory). Relative URLs resolve against js/engine.js. Default:
    * ../dist/ next to js/, which bundlers such as Vite emit with the build.
    */
   wasmUrl?: string | URL;
@@ -50,8 +61,20 @@ export interface EngineOptions {
   wasmBinary?: Uint8Array | ArrayBuffer;
 }
 
+/** The loaded engine (its other members are internal). */
+export interface Engine {
+  /** Whether the SIMD build runs (the threaded build is SIMD). */
+  readonly simd: boolean;
+  /** Threads each layer's work is split across, this one included. */
+  readonly threads: number;
+  /** Why fewer threads run than were asked for (or than the default would use), else null. */
+  readonly threadsNote: string | null;
+  /** Uses n threads from now on, at most as many as were started; returns how many are in use. */
+  setThreads(n: number): number;
+}
+
 /** Loads the engine once; only the first call's options count. */
-export function loadEngine(options?: EngineOptions): Promise<unknown>;
+export function loadEngine(options?: EngineOptions): Promise<Engine>;
 
 /** How pixels in [0,1] become the network's input: (p * scale - mean[c]) / std[c]. */
 export interface CardInput {
@@ -221,6 +244,10 @@ export class Model {
   readonly card: NormalizedCard;
   /** Whether the SIMD build runs this model. */
   readonly simd: boolean;
+  /** Threads the engine splits each layer's work across (see EngineOptions.threads). */
+  readonly threads: number;
+  /** Why the engine runs on fewer threads than asked for, else null. */
+  readonly threadsNote: string | null;
 
   /** Unnormalized scores and their softmax, each (N, classes). */
   predict(x: Tensor): { logits: Tensor; probs: Tensor };

@@ -32,6 +32,16 @@ export class Model {
     this.simd = engine.simd;
   }
 
+  /** Threads the engine splits each layer's work across (see loadEngine's `threads`). */
+  get threads() {
+    return this.#engine.threads;
+  }
+
+  /** Why the engine runs on fewer threads than asked for (or than the default would use), else null. */
+  get threadsNote() {
+    return this.#engine.threadsNote;
+  }
+
   #live() {
     if (!this.#handle) throw new Error('this model was disposed');
     return this.#handle;

@@ -46,7 +46,10 @@ const jobs = {
   async load({ model: id, source, card }) {
     const model = await loadModel(source, card);
     models.set(id, model);
-    return { inputShape: model.inputShape, numClasses: model.numClasses, card: model.card, simd: model.simd };
+    return {
+      inputShape: model.inputShape, numClasses: model.numClasses, card: model.card, simd: model.simd,
+      threads: model.threads, threadsNote: model.threadsNote,
+    };
   },
 
   call({ id, model, method, args, progress }, post) {

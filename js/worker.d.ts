@@ -17,6 +17,10 @@ export interface WorkerModel {
   readonly labels: string[];
   readonly card: NormalizedCard;
   readonly simd: boolean;
+  /** Threads the engine in the worker splits each layer's work across (see EngineOptions.threads). */
+  readonly threads: number;
+  /** Why that engine runs on fewer threads than asked for, else null. */
+  readonly threadsNote: string | null;
   predict(x: Tensor, options?: Cancellable): Promise<{ logits: Tensor; probs: Tensor }>;
   topK(x: Tensor, k?: number, index?: number, options?: Cancellable): Promise<TopClass[]>;
   saliency(x: Tensor, options: SaliencyOptions & Cancellable): Promise<SaliencyResult>;

@@ -84,6 +84,8 @@ class WorkerModel {
     this.card = info.card;
     this.labels = info.card.labels;
     this.simd = info.simd;
+    this.threads = info.threads;
+    this.threadsNote = info.threadsNote;
   }
 
   // onProgress and signal stay on this side; the other options go to the thread
@@ -329,10 +331,11 @@ class EngineWorker {
 }
 
 /**
- * Starts the engine in a worker. Options: those of loadEngine (simd, wasmUrl,
- * wasmBinary), and onCrash({message, restarted}) to hear of a thread that crashed
- * (restarted: false once it was given up). Returns {loadModel(source, card,
- * {signal}), terminate(), cancelsInPlace}.
+ * Starts the engine in a worker. Options: those of loadEngine (simd, threads: the
+ * engine's other threads run in workers the worker starts; wasmUrl, wasmBinary), and
+ * onCrash({message, restarted}) to hear of a thread that crashed (restarted: false
+ * once it was given up). Returns {loadModel(source, card, {signal}), terminate(),
+ * cancelsInPlace}.
  */
 export function createWorker(options = {}) {
   return new EngineWorker(options);

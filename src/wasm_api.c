@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "gradlens.h"
+#include "parallel.h"
 
 #define EXPORT __attribute__((visibility("default"), used))
 
@@ -179,3 +180,7 @@ EXPORT int glw_visualize(gl_model *m, int32_t target, const float *opts, uint32_
 
 EXPORT void *glw_malloc(size_t n) { return malloc(n); }
 EXPORT void glw_free_buffer(void *p) { free(p); }
+
+/* Threads for the layers' work, the caller's included: returns how many are now in
+ * use (1 in the single-threaded builds; see parallel.h). */
+EXPORT int glw_set_threads(int n) { return gl_set_thread_count(n); }

@@ -51,7 +51,7 @@ test('npm pack holds what users need and nothing else', () => {
   const shipped = readdirSync(join(REPO, 'models'), { recursive: true })
     .filter((f) => /\.(onnx|json|u8)$/.test(f)).map((f) => `models/${f}`);
   assert.deepEqual(paths.filter((p) => p.startsWith('models/')).sort(), shipped.sort(), 'the shipped models');
-  const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/gradlens(-simd)?\.wasm|js\/[\w-]+\.(js|d\.ts)|bin\/gradlens\.mjs|cli\/[\w/-]+\.js|models\/.+)$/;
+  const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/gradlens(-simd(-mt)?)?\.wasm|js\/[\w-]+\.(js|d\.ts)|bin\/gradlens\.mjs|cli\/[\w/-]+\.js|models\/.+)$/;
   assert.deepEqual(paths.filter((p) => !allowed.test(p)), [], 'files users do not need');
   const manifest = JSON.parse(readFileSync(join(project.dir, 'node_modules', 'gradlens', 'package.json'), 'utf8'));
   assert.deepEqual(Object.keys(manifest.dependencies).sort(), ['@jsquash/jpeg', 'pngjs']);
