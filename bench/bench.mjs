@@ -1,43 +1,190 @@
-// `make bench`: median milliseconds of predict (forward) and saliency (forward +
-// backward to the pixels) in Node, one thread, on the fixture networks and, where
-// ../shared/realdata exists, the real SqueezeNet 1.1 and MobileNet v2 at 224x224.
-// Run once per build: node bench/bench.mjs simd|baseline
-import { existsSync, readFileSync } from 'node:fs';
-import { loadEngine, loadModel } from '../js/index.js';
+// `make bench`: gradlens and its peers on the same networks and input, in one run,
+// one process at a time (the machine has 2 cores), written to build/bench/report.md.
+//
+//   node bench/bench.mjs [--no-peers | --report-only]
+//
+// --no-peers times gradlens only (the report keeps any earlier peers.json);
+// --report-only rewrites the report from the last run's build/bench/*.json.
+//
+// 1. the limit: bench/simd_limit.c, wasm SIMD128 multiply-add throughput on one thread;
+// 2. gradlens: bench/gradlens_run.mjs per network and configuration (SIMD on 1 thread,
+//    SIMD on 2 threads, baseline), each in its own process: predict, saliency, one
+//    fooling iteration, peak wasm memory, batch throughput, per-layer conv GFLOP/s;
+// 3. peers: bench/peers/run.mjs (PyTorch + OpenBLAS 1 and 2 threads, TF.js cpu and
+//    wasm, onnxruntime-web 1 and 2 threads) into build/bench/peers.json;
+// 4. the report: tables, ratios to each peer, and the performance issue's targets.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { NETWORKS as PATHS, OUT, ROOT as root } from './networks.mjs';
 
-const build = process.argv[2] === 'baseline' ? 'baseline' : 'simd';
-await loadEngine({ simd: build === 'simd' });
-const here = (p) => new URL(p, import.meta.url);
-const real = here('../../shared/realdata/models/');
-const RUNS = 20;
+const reportOnly = process.argv.includes('--report-only');
+const withPeers = !reportOnly && !process.argv.includes('--no-peers');
 
-function median(fn) {
-  for (let k = 0; k < 3; k++) fn(); // warm-up: JIT tiers, first-call allocation
-  const times = [];
-  for (let k = 0; k < RUNS; k++) {
-    const t0 = performance.now();
-    fn();
-    times.push(performance.now() - t0);
+const MAKE = { cs231n64: ['/usr/bin/python3', `${root}bench/peers/make_cs231n64.py`] }; // networks written on demand
+const NETWORKS = Object.entries(PATHS).map(([name, onnx]) => ({ name, onnx, make: MAKE[name] }));
+const CONFIGS = [
+  { config: 'simd', label: 'gradlens SIMD, 1 thread', flags: ['--profile'] },
+  { config: 'threads2', label: 'gradlens SIMD, 2 threads', flags: [] },
+  { config: 'baseline', label: 'gradlens baseline, 1 thread', flags: [] },
+];
+const PEER_LABELS = {
+  'pytorch-1t': 'PyTorch + OpenBLAS, 1 thread', 'pytorch-2t': 'PyTorch + OpenBLAS, 2 threads',
+  'tfjs-cpu': 'TF.js cpu', 'tfjs-wasm': 'TF.js wasm (SIMD)',
+  'ort-web-1t': 'onnxruntime-web, 1 thread', 'ort-web-2t': 'onnxruntime-web, 2 threads',
+};
+const MEASURES = ['predict', 'saliency', 'fool_iteration'];
+
+const t0 = performance.now();
+const log = (msg) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(0)} s] ${msg}`);
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}`);
+  return r.stdout;
+}
+
+mkdirSync(OUT, { recursive: true });
+const saved = reportOnly ? JSON.parse(readFileSync(`${OUT}gradlens.json`, 'utf8')) : null;
+if (!reportOnly) log('SIMD limit');
+const limit = saved?.limit ?? JSON.parse(run('node', [`${root}build/wasm/simd_limit.js`]));
+
+const results = saved?.results ?? {};
+for (const net of reportOnly ? [] : NETWORKS) {
+  if (!existsSync(net.onnx) && net.make) run(net.make[0], [...net.make.slice(1), net.onnx]);
+  if (!existsSync(net.onnx)) {
+    results[net.name] = { skipped: `${net.onnx} is absent (../shared/realdata is not beside the repository)` };
+    continue;
   }
-  return times.sort((a, b) => a - b)[RUNS >> 1];
+  results[net.name] = {};
+  for (const { config, flags } of CONFIGS) {
+    log(`gradlens ${config} ${net.name}`);
+    results[net.name][config] = JSON.parse(run('node', [`${root}bench/gradlens_run.mjs`, config, net.onnx, ...flags]));
+  }
 }
 
-const networks = ['lenet', 'tinycnn', 'resnet', 'squeezenet', 'mobilenet'].map((name) => ({
-  name: `fixture ${name}`, source: here(`../tests/fixtures/${name}.onnx`), card: JSON.parse(readFileSync(here(`../tests/fixtures/${name}.json`))),
-}));
-for (const name of ['squeezenet1.1_fp16', 'mobilenet_v2_1.0_224_float']) {
-  if (existsSync(new URL(`${name}.onnx`, real))) networks.push({ name, source: new URL(`${name}.onnx`, real), card: null });
-  else console.log(`(skipping ${name}: ../shared/realdata is absent)`);
+let peers = null;
+if (withPeers) {
+  log('peers (bench/peers/run.mjs)');
+  run('node', [`${root}bench/peers/run.mjs`]);
+}
+if (existsSync(`${OUT}peers.json`)) peers = JSON.parse(readFileSync(`${OUT}peers.json`, 'utf8'));
+
+const report = render();
+writeFileSync(`${OUT}report.md`, report);
+writeFileSync(`${OUT}gradlens.json`, JSON.stringify({ limit, results }, null, 1));
+console.log(report);
+log(`done: build/bench/report.md`);
+
+// ---- the report -------------------------------------------------------------
+
+function ms(v) {
+  if (v == null) return '-';
+  if (typeof v === 'object') return v.error ? 'fails' : 'n/a';
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
 
-console.log(`\n| network (${build}, 1 thread) | input | predict ms | saliency ms |`);
-console.log('|---|---|---:|---:|');
-for (const { name, source, card } of networks) {
-  const model = await loadModel(source, card);
-  const [, c, h, w] = model.inputShape;
-  const x = { data: new Float32Array(c * h * w).map((_, k) => (k * 7919 % 255) / 255), shape: [1, c, h, w] };
-  const predict = median(() => model.predict(x));
-  const saliency = median(() => model.saliency(x, { target: 1 }));
-  console.log(`| ${name} | ${c}x${h}x${w} | ${predict.toFixed(2)} | ${saliency.toFixed(2)} |`);
-  model.dispose();
+function peerFigure(name, peer, measure) {
+  return peers?.networks?.[name]?.peers?.[peer]?.[measure];
+}
+
+function render() {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const lines = [
+    `# gradlens benchmark`,
+    '',
+    `${new Date().toISOString().slice(0, 10)}, ${cpu}, ${os.cpus().length} cores, Node ${process.version}. ` +
+      `Median ms of ${results[NETWORKS[2].name]?.simd?.runs ?? 20} runs after warm-up; the same input ` +
+      '(pixel k = (k·7919 mod 255)/255, no card preprocessing) and target class 1 for everyone.',
+    '',
+    `SIMD128 limit (bench/simd_limit.c, one thread): **${limit.limit_gflops} GFLOP/s** with ` +
+      `${limit.best_accumulators} independent multiply-add chains ` +
+      `(${Object.entries(limit.accumulators).map(([n, g]) => `${n}: ${g}`).join(', ')}).`,
+    '',
+  ];
+  for (const net of NETWORKS) {
+    const r = results[net.name];
+    lines.push(`## ${net.name}`, '');
+    if (r.skipped) {
+      lines.push(`Skipped: ${r.skipped}.`, '');
+      continue;
+    }
+    lines.push('| implementation | predict ms | saliency ms | fooling iteration ms | peak wasm MB |', '|---|---:|---:|---:|---:|');
+    for (const { config, label } of CONFIGS) {
+      const g = r[config];
+      const note = g.threadsNote ? ` (${g.threadsNote})` : '';
+      lines.push(`| ${label}${note} | ${ms(g.predict)} | ${ms(g.saliency)} | ${ms(g.fool_iteration)} | ${g.peak_mb.toFixed(1)} |`);
+    }
+    for (const [peer, label] of Object.entries(PEER_LABELS)) {
+      const figs = MEASURES.map((m) => peerFigure(net.name, peer, m));
+      if (figs.every((f) => f === undefined)) continue;
+      lines.push(`| ${label} | ${figs.map(ms).join(' | ')} | |`);
+    }
+    const errors = Object.entries(PEER_LABELS).flatMap(([peer, label]) => MEASURES.map((m) => [label, m, peerFigure(net.name, peer, m)]))
+      .filter(([, , f]) => f?.error);
+    if (errors.length) lines.push('', ...errors.map(([label, m, f]) => `- ${label}, ${m}: ${f.error}`));
+    const g = r.simd;
+    lines.push('', `Batch of ${g.batch}: saliency ${ms(g.saliency_batch_per_image)} ms per image (1 image: ${ms(g.saliency)} ms) on 1 thread; ` +
+      `${ms(r.threads2.saliency_batch_per_image)} ms per image on 2 threads.`, '');
+    lines.push(...convTable(g.layers), '');
+  }
+  lines.push(...targets());
+  return lines.join('\n');
+}
+
+/** Convolution GFLOP/s by kind of layer, forward and input gradient, 1 thread. */
+function convTable(layers) {
+  if (!layers?.length) return [];
+  const kinds = {};
+  for (const l of layers) {
+    const k = (kinds[l.kind] ??= { layers: 0, mflops: 0, fwd: 0, bwd: 0, bwdMflops: 0 });
+    k.layers++;
+    k.mflops += l.mflops;
+    k.fwd += l.forward_ms;
+    if (l.backward_ms != null) {
+      k.bwd += l.backward_ms;
+      k.bwdMflops += l.mflops;
+    }
+  }
+  const pct = (gf) => `${((gf / limit.limit_gflops) * 100).toFixed(0)}%`;
+  const out = ['| convolutions (1 thread) | layers | MFLOP | forward GFLOP/s | % of limit | input gradient GFLOP/s | % of limit |',
+    '|---|---:|---:|---:|---:|---:|---:|'];
+  for (const [kind, k] of Object.entries(kinds)) {
+    const f = k.mflops / k.fwd, b = k.bwd ? k.bwdMflops / k.bwd : null; // MFLOP per ms = GFLOP/s
+    out.push(`| ${kind} | ${k.layers} | ${k.mflops.toFixed(0)} | ${f.toFixed(1)} | ${pct(f)} | ${b ? b.toFixed(1) : '-'} | ${b ? pct(b) : '-'} |`);
+  }
+  if (kinds.classifier) out.push('', 'The classifier row\'s input-gradient rate counts dense FLOPs: the engine skips output channels whose gradient is all zero, and from a one-hot score all but one of them are.');
+  return out;
+}
+
+/** The targets of the performance issue, each with the figures it compares. */
+function targets() {
+  const sq = results['squeezenet1.1_fp16'], mb = results['mobilenet_v2_1.0_224_float'];
+  const rows = [];
+  const ratio = (a, b) => (typeof a === 'number' && typeof b === 'number' ? a / b : null);
+  const check = (label, value, goal, ok) => rows.push(`| ${label} | ${value == null ? 'n/a' : value} | ${goal} | ${value == null ? '-' : ok ? 'met' : 'not met'} |`);
+  if (sq && !sq.skipped) {
+    const r1 = ratio(sq.simd.saliency, peerFigure('squeezenet1.1_fp16', 'pytorch-1t', 'saliency'));
+    check('SqueezeNet saliency, 1 thread, / PyTorch 1 thread', r1?.toFixed(2), '<= 1.2', r1 <= 1.2);
+    const r2 = ratio(peerFigure('squeezenet1.1_fp16', 'tfjs-wasm', 'saliency'), sq.simd.saliency);
+    check('TF.js wasm saliency / gradlens (SqueezeNet)', r2?.toFixed(1), '>= 6', r2 >= 6);
+    const f1 = ratio(sq.simd.predict, peerFigure('squeezenet1.1_fp16', 'ort-web-1t', 'predict'));
+    check('SqueezeNet forward / onnxruntime-web, 1 thread', f1?.toFixed(2), '<= 1', f1 <= 1);
+    const f2 = ratio(sq.threads2.predict, peerFigure('squeezenet1.1_fp16', 'ort-web-2t', 'predict'));
+    check('SqueezeNet forward / onnxruntime-web, 2 threads', f2?.toFixed(2), '<= 1', f2 <= 1);
+    const s2 = ratio(sq.simd.saliency, sq.threads2.saliency);
+    check('SqueezeNet saliency speed-up, 2 threads', s2?.toFixed(2), '>= 1.7', s2 >= 1.7);
+    check('SqueezeNet saliency peak wasm memory, MB', sq.simd.peak_mb.toFixed(1), '<= 64', sq.simd.peak_mb <= 64);
+    const convs = sq.simd.layers;
+    const rate = convs.reduce((s, l) => s + l.mflops, 0) / convs.reduce((s, l) => s + l.forward_ms, 0);
+    check('SqueezeNet convolutions forward, % of the SIMD limit', `${((rate / limit.limit_gflops) * 100).toFixed(0)}%`, '>= 70%',
+      rate >= 0.7 * limit.limit_gflops);
+  }
+  if (mb && !mb.skipped) {
+    const r = ratio(mb.simd.saliency, peerFigure('mobilenet_v2_1.0_224_float', 'pytorch-1t', 'saliency'));
+    check('MobileNet v2 saliency, 1 thread, / PyTorch 1 thread', r?.toFixed(2), '<= 1.5', r <= 1.5);
+    const s2 = ratio(mb.simd.saliency, mb.threads2.saliency);
+    check('MobileNet v2 saliency speed-up, 2 threads', s2?.toFixed(2), '>= 1.7', s2 >= 1.7);
+  }
+  if (!rows.length) return ['## Targets', '', 'Not evaluated: the real models (../shared/realdata) are absent.', ''];
+  return ['## Targets', '', '| target | measured | goal | |', '|---|---:|---:|---|', ...rows, ''];
 }
