@@ -1,7 +1,7 @@
 // `make bench`: gradlens and its peers on the same networks and input, in one run,
 // one process at a time (the machine has 2 cores), written to build/bench/report.md.
 //
-//   node bench/bench.mjs [--no-peers | --report-only]
+//   node bench/bench.mjs [--no-peers | --report-only]      (BENCH_ROUNDS=2 by default)
 //
 // --no-peers times gradlens only (the report keeps any earlier peers.json);
 // --report-only rewrites the report from the last run's build/bench/*.json.
@@ -34,6 +34,7 @@ const PEER_LABELS = {
   'ort-web-1t': 'onnxruntime-web, 1 thread', 'ort-web-2t': 'onnxruntime-web, 2 threads',
 };
 const MEASURES = ['predict', 'saliency', 'fool_iteration'];
+const TIMINGS = new Set([...MEASURES, 'predict_fp16_file', 'saliency_batch_per_image']);
 
 const t0 = performance.now();
 const log = (msg) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(0)} s] ${msg}`);
@@ -43,37 +44,63 @@ function run(cmd, args) {
   return r.stdout;
 }
 
+// This machine is a shared VM whose speed drifts, by up to 1.7x for seconds at a time
+// (the SIMD limit measured 36-48 GFLOP/s within one hour): everything, gradlens and
+// peers alike, runs in ROUNDS rounds minutes apart, and each cell keeps its lowest
+// median (the limit its highest).
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+
 mkdirSync(OUT, { recursive: true });
 const saved = reportOnly ? JSON.parse(readFileSync(`${OUT}gradlens.json`, 'utf8')) : null;
-if (!reportOnly) log('SIMD limit');
-const limit = saved?.limit ?? JSON.parse(run('node', [`${root}build/wasm/simd_limit.js`]));
-
-const results = saved?.results ?? {};
-for (const net of reportOnly ? [] : NETWORKS) {
-  if (!existsSync(net.onnx) && net.make) run(net.make[0], [...net.make.slice(1), net.onnx]);
-  if (!existsSync(net.onnx)) {
-    results[net.name] = { skipped: `${net.onnx} is absent (../shared/realdata is not beside the repository)` };
-    continue;
-  }
-  results[net.name] = {};
-  for (const { config, flags } of CONFIGS) {
-    log(`gradlens ${config} ${net.name}`);
-    results[net.name][config] = JSON.parse(run('node', [`${root}bench/gradlens_run.mjs`, config, net.onnx, ...flags]));
-  }
-}
-
+let limit = saved?.limit ?? null;
+let results = saved?.results ?? null;
 let peers = null;
-if (withPeers) {
-  log('peers (bench/peers/run.mjs)');
-  run('node', [`${root}bench/peers/run.mjs`]);
+for (let round = 1; !reportOnly && round <= ROUNDS; round++) {
+  log(`round ${round} of ${ROUNDS}: SIMD limit`);
+  const l = JSON.parse(run('node', [`${root}build/wasm/simd_limit.js`]));
+  if (!limit || l.limit_gflops > limit.limit_gflops) limit = l;
+  const r = {};
+  for (const net of NETWORKS) {
+    if (!existsSync(net.onnx) && net.make) run(net.make[0], [...net.make.slice(1), net.onnx]);
+    if (!existsSync(net.onnx)) {
+      r[net.name] = { skipped: `${net.onnx} is absent (../shared/realdata is not beside the repository)` };
+      continue;
+    }
+    r[net.name] = {};
+    for (const { config, flags } of CONFIGS) {
+      log(`round ${round}: gradlens ${config} ${net.name}`);
+      r[net.name][config] = JSON.parse(run('node', [`${root}bench/gradlens_run.mjs`, config, net.onnx, ...flags]));
+    }
+  }
+  results = results ? fastest(results, r) : r;
+  if (withPeers) {
+    log(`round ${round}: peers (bench/peers/run.mjs)`);
+    run('node', [`${root}bench/peers/run.mjs`]);
+    const p = JSON.parse(readFileSync(`${OUT}peers.json`, 'utf8'));
+    peers = peers ? fastest(peers, p) : p;
+  }
 }
-if (existsSync(`${OUT}peers.json`)) peers = JSON.parse(readFileSync(`${OUT}peers.json`, 'utf8'));
+if (peers) writeFileSync(`${OUT}peers.json`, `${JSON.stringify(peers, null, 1)}\n`);
+else if (existsSync(`${OUT}peers.json`)) peers = JSON.parse(readFileSync(`${OUT}peers.json`, 'utf8'));
 
 const report = render();
 writeFileSync(`${OUT}report.md`, report);
 writeFileSync(`${OUT}gradlens.json`, JSON.stringify({ limit, results }, null, 1));
 console.log(report);
 log(`done: build/bench/report.md`);
+
+/** Two rounds' results merged: every timing the lower of the two, the rest from a. */
+function fastest(a, b) {
+  if (typeof a === 'number' && typeof b === 'number') return Math.min(a, b);
+  if (Array.isArray(a) || a === null || typeof a !== 'object' || typeof b !== 'object' || b === null) return a;
+  if (a.layers && b.layers && b.saliency < a.saliency) a = { ...a, layers: b.layers }; // the faster round's profile
+  const out = {};
+  for (const [k, v] of Object.entries(a)) {
+    const timing = typeof v === 'number' && TIMINGS.has(k);
+    out[k] = timing ? fastest(v, b[k]) : typeof v === 'object' ? fastest(v, b[k]) : v;
+  }
+  return out;
+}
 
 // ---- the report -------------------------------------------------------------
 

@@ -51,7 +51,9 @@ function describe() {
   const [, c, h, w] = state.model.inputShape;
   $('engine-status').textContent = [
     `${state.model.name}: ${c}×${h}×${w} input, ${state.model.labels.length} classes.`,
-    `Engine: WebAssembly${state.model.engine.simd ? ' SIMD' : ''} in a Web Worker.`,
+    `Engine: WebAssembly${state.model.engine.simd ? ' SIMD' : ''} in a Web Worker, ` +
+      `${state.model.engine.threads} thread${state.model.engine.threads > 1 ? 's' : ''}` +
+      `${state.model.engine.threadsNote ? ` (${state.model.engine.threadsNote})` : ''}.`,
     worker.cancelsInPlace ? 'Stop acts within an iteration.'
       : 'This page is not cross-origin isolated, so Stop restarts the engine and reloads the model.',
   ].join(' ');
