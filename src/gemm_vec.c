@@ -105,16 +105,16 @@ typedef struct {
     float *C;
 } gemm_job;
 
-/* Column panels [first, last) of the job: C's columns [first*NR, min(last*NR, N)). */
-static void gemm_panels(void *job, int first, int last) {
-    const gemm_job *g = job;
-    int M = g->M, N = min_int(g->N, last * NR), K = g->K, lda = g->lda, ldb = g->ldb, ldc = g->ldc;
+/* Column panels [j0, j1) x row strips [s0, s1) of the job: C's columns [j0*NR,
+ * min(j1*NR, N)) and rows [s0*MR, min(s1*MR, M)). */
+static void gemm_block(const gemm_job *g, int j0, int j1, int s0, int s1) {
+    int M = min_int(g->M, s1 * MR), N = min_int(g->N, j1 * NR), K = g->K, lda = g->lda, ldb = g->ldb, ldc = g->ldc;
     int accumulate = g->accumulate, trans = g->trans;
     const float *A = g->A, *B = g->B;
     float *C = g->C;
     // A (M,lda), B (K,ldb), C (M,ldc)
     float bp[KC * NR];  // bp (KC,NR): the packed B panel
-    for (int j = first * NR; j < N; j += NR) {
+    for (int j = j0 * NR; j < N; j += NR) {
         int nc = min_int(NR, N - j);
         int k = 0;
         do {  // at least one pass even when K == 0: C must still be zeroed
@@ -122,7 +122,7 @@ static void gemm_panels(void *job, int first, int last) {
             pack_b(kc, nc, B + (size_t)k * ldb + j, ldb, bp);
             int acc = accumulate || k > 0;  // later K blocks add onto the earlier ones
             const float *kbias = k == 0 ? g->bias : NULL;
-            for (int i = 0; i < M; i += MR) {
+            for (int i = s0 * MR; i < M; i += MR) {
                 int mr = min_int(MR, M - i);
                 const float *a = trans ? A + (size_t)k * lda + i : A + (size_t)i * lda + k;
                 float *c = C + (size_t)i * ldc + j;
@@ -140,13 +140,21 @@ static void gemm_panels(void *job, int first, int last) {
  * multiply-adds each, all stayed serial and its 1x1 layers sped up 1.4x on 2 threads.) */
 #define GEMM_PARALLEL_MIN_MACS (1 << 18)
 
-/* Threads take contiguous ranges of column panels: every element of C is the same
- * sum in the same order whichever thread computes it, so the result does not depend
- * on the thread count. */
+static int panels_of(const gemm_job *g) { return (g->N + NR - 1) / NR; }
+static int strips_of(const gemm_job *g) { return (g->M + MR - 1) / MR; }
+
+static void gemm_panels(void *job, int first, int last) { gemm_block(job, first, last, 0, strips_of(job)); }
+static void gemm_strips(void *job, int first, int last) { gemm_block(job, 0, panels_of(job), first, last); }
+
+/* Threads take contiguous ranges of column panels or, when there are more row strips
+ * than panels (a 7x7 layer of MobileNet v2: 7 panels, 240 strips), of row strips,
+ * each packing the B panels it needs. Every element of C is the same sum in the same
+ * order whichever thread computes it, so the result does not depend on the split. */
 static void gemm(gemm_job job) {
-    int panels = (job.N + NR - 1) / NR;
+    int panels = panels_of(&job), strips = strips_of(&job);
     int small = (double)job.M * job.N * job.K < GEMM_PARALLEL_MIN_MACS;
-    gl_parallel_for(panels, small ? panels : 1, gemm_panels, &job);
+    if (strips > panels) gl_parallel_for(strips, small ? strips : 1, gemm_strips, &job);
+    else gl_parallel_for(panels, small ? panels : 1, gemm_panels, &job);
 }
 
 void gl_gemm_vec(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
