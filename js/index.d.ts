@@ -236,7 +236,8 @@ export interface NodeProfile {
   backwardImages: number;
 }
 
-export class Model {
+/** What a loaded model is, in this thread (Model) or in a worker (WorkerModel). */
+export interface ModelInfo {
   /** [1, C, H, W] */
   readonly inputShape: [number, number, number, number];
   readonly numClasses: number;
@@ -248,6 +249,11 @@ export class Model {
   readonly threads: number;
   /** Why the engine runs on fewer threads than asked for, else null. */
   readonly threadsNote: string | null;
+}
+
+/** Declaration merging: the class has ModelInfo's members. */
+export interface Model extends ModelInfo {}
+export class Model {
 
   /** Unnormalized scores and their softmax, each (N, classes). */
   predict(x: Tensor): { logits: Tensor; probs: Tensor };

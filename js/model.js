@@ -338,7 +338,8 @@ export class Model {
       return this.#withBuffers((alloc) => {
         const [strings, values] = [alloc(2), alloc(28)];
         const nodes = [];
-        for (let k = 0; k < e.exports.glw_node_count(this.#live()); k++) {
+        const count = e.exports.glw_node_count(this.#live());
+        for (let k = 0; k < count; k++) {
           this.#call('glw_node_profile', k, strings, values);
           const [name, op] = Array.from(e.i32(strings, 2), (ptr) => e.string(ptr));
           const v = new Float64Array(e.memory, values, 14);

@@ -1,6 +1,6 @@
 // Type declarations for gradlens/worker (js/worker.js).
 import type {
-  EngineOptions, FoolOptions, FoolResult, ModelCard, NormalizedCard, SaliencyOptions, SaliencyResult, Targets,
+  EngineOptions, FoolOptions, FoolResult, ModelCard, ModelInfo, SaliencyOptions, SaliencyResult, Targets,
   TopClass, VisualizeOptions,
 } from './index.js';
 import type { Tensor } from './types.js';
@@ -11,16 +11,7 @@ export interface Cancellable {
 }
 
 /** A model loaded in the worker: Model's methods, each returning a promise. */
-export interface WorkerModel {
-  readonly inputShape: [number, number, number, number];
-  readonly numClasses: number;
-  readonly labels: string[];
-  readonly card: NormalizedCard;
-  readonly simd: boolean;
-  /** Threads the engine in the worker splits each layer's work across (see EngineOptions.threads). */
-  readonly threads: number;
-  /** Why that engine runs on fewer threads than asked for, else null. */
-  readonly threadsNote: string | null;
+export interface WorkerModel extends ModelInfo {
   predict(x: Tensor, options?: Cancellable): Promise<{ logits: Tensor; probs: Tensor }>;
   topK(x: Tensor, k?: number, index?: number, options?: Cancellable): Promise<TopClass[]>;
   saliency(x: Tensor, options: SaliencyOptions & Cancellable): Promise<SaliencyResult>;

@@ -126,11 +126,9 @@ void gl_graph_plan(gl_graph *g) {
         t->offset = values;
         values += round4((size_t)t->numel);
     }
-    g->zero_first = NULL;
-    g->zero_list = NULL;
     int shared = used && zero_at && (grads = plan_gradients(g, used, zero_at)) && plan_zeroing(g, used, zero_at);
     if (!shared) {
-        g->zero_first = NULL;
+        g->zero_first = g->zero_list = NULL;
         grads = 0;
         for (int k = 0; k < g->ntensors; k++) {
             gl_tensor *t = &g->tensors[k];

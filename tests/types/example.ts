@@ -1,7 +1,13 @@
 // Type-checked against js/index.d.ts by `make test` (tsc --noEmit): the README's
 // usage compiles, and misuse does not.
 import { loadModel, imageToTensor, heatmap, overlay, differenceImage, inspect, GradlensError, PRESETS, SALIENCY_METHODS } from '../../js/index.js';
-import type { Tensor, FoolResult, RGBAImage, ModelSummary } from '../../js/index.js';
+import type { Tensor, FoolResult, RGBAImage, ModelSummary, ModelInfo, NodeProfile } from '../../js/index.js';
+import type { WorkerModel } from '../../js/worker.js';
+
+/** Model and WorkerModel share what a model is (ModelInfo); the thread count is a number on both. */
+export function threadsOf(m: ModelInfo, w: WorkerModel): [number, string | null, number] {
+  return [m.threads + m.inputShape[1], m.threadsNote, w.threads + w.numClasses];
+}
 
 export async function check(bytes: Uint8Array): Promise<string[]> {
   const summary: ModelSummary = await inspect(bytes);
@@ -23,6 +29,8 @@ export async function demo(bytes: Uint8Array, photo: RGBAImage): Promise<FoolRes
   const pgd = model.fool(x, { method: 'pgd', norm: 'l2', epsilon: 0.5, seed: 3 });
   void pgd.success;
   model.randomizeLayer(undefined, { seed: 1 });
+  const layers: NodeProfile[] = model.profile(() => model.predict(x));
+  void layers[0].weightShape, threadsOf(model, null as unknown as WorkerModel);
   const heat: RGBAImage = overlay(photo, heatmap(map, { colormap: 'viridis', clip: 99 }), { alpha: 0.5 });
   void heat;
   const { grad, value } = model.gradient(x, { target: 1, layer: 'conv5' });
@@ -45,3 +53,6 @@ export async function demo(bytes: Uint8Array, photo: RGBAImage): Promise<FoolRes
 export const bad = (m: Awaited<ReturnType<typeof loadModel>>, x: Tensor) => m.saliency(x, {});
 // @ts-expect-error: no such method
 export const bad2 = (m: Awaited<ReturnType<typeof loadModel>>, x: Tensor) => m.saliency(x, { target: 1, method: 'lime' });
+
+// @ts-expect-error: the thread count is a number, on Model as on WorkerModel
+export const threadsAsText = (m: WorkerModel): string => m.threads;
