@@ -66,10 +66,11 @@ void gl_maxpool_plane_ref(const float *x, const gl_window *g, float *y);
 void gl_maxpool_plane_vec(const float *x, const gl_window *g, float *y);
 /* dx (H,W) += dy routed to the first maximal position of each window (row-major scan),
  * as PyTorch does. The vector kernel also takes the forward output y (OH,OW): it
- * finds each window's maximum by comparing taps with y instead of scattering per
- * output, so overlapping windows never write the same cell in one vector. */
+ * finds each window's maximal tap by comparing the taps with y. */
 void gl_maxpool_plane_backward_ref(const float *x, const float *dy, const gl_window *g, float *dx);
 void gl_maxpool_plane_backward_vec(const float *x, const float *y, const float *dy, const gl_window *g, float *dx);
+/* The reference's route for one output (oh, ow): dx (H,W) += dy at its window's maximum. */
+void gl_maxpool_route(const float *x, float dy, const gl_window *g, int oh, int ow, float *dx);
 
 /* Average over the window. Divisor: count_include_pad != 0 -> the number of window
  * positions inside the padded input [-PT, H+PB) x [-PL, W+PR), where PB, PR are given;

@@ -121,12 +121,16 @@ void gl_maxpool_plane_ref(const float *x, const gl_window *g, float *y) {
     }
 }
 
+void gl_maxpool_route(const float *x, float dy, const gl_window *g, int oh, int ow, float *dx) {
+    int best = maxpool_argmax(x, g, oh, ow);
+    if (best >= 0) dx[best] += dy;
+}
+
 void gl_maxpool_plane_backward_ref(const float *x, const float *dy, const gl_window *g, float *dx) {
     // x (H,W), dy (OH,OW), dx (H,W)
     for (int oh = 0; oh < g->OH; oh++) {
         for (int ow = 0; ow < g->OW; ow++) {
-            int best = maxpool_argmax(x, g, oh, ow);
-            if (best >= 0) dx[best] += dy[oh * g->OW + ow];
+            gl_maxpool_route(x, dy[oh * g->OW + ow], g, oh, ow, dx);
         }
     }
 }

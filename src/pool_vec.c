@@ -2,6 +2,7 @@
  * (window_rows.h). Out-of-bounds taps are simply skipped: "padding never wins" for max,
  * zero padding for the average's sum. */
 #include <math.h>
+#include <stddef.h>
 
 #include "kernels.h"
 #include "simd.h"
@@ -12,25 +13,17 @@ static gl_v4f load_strided(const float *x, int s) {
     return s == 1 ? gl_v4f_load(x) : gl_v4f_even(gl_v4f_load(x), gl_v4f_load(x + 4));
 }
 
-/* y (n) = max(y, x[s*i]) when is_max, else y + x[s*i]. Max propagates NaN from either side,
- * as the reference does. Stride 2 reads x[2i .. 2i+7], one past the tap's last element,
- * so its vector loop stops one step early. */
-static void pool_tap_row(int is_max, int s, const float *x, int n, float *y) {
+/* y (n) = y + x[s*i], the average's sum over one tap. Stride 2 reads x[2i .. 2i+7], one
+ * past the tap's last element, so its vector loop stops one step early. */
+static void sum_tap_row(int s, const float *x, int n, float *y) {
     int i = 0;
-    for (; i + 3 + s <= n; i += 4) {
-        gl_v4f v = load_strided(x + s * i, s), o = gl_v4f_load(y + i);
-        gl_v4f_store(y + i, is_max ? gl_v4f_max(o, v) : gl_v4f_add(o, v));
-    }
-    for (; i < n; i++) {
-        float v = x[s * i];
-        y[i] = !is_max ? y[i] + v : (v > y[i] || isnan(v)) ? v : y[i];
-    }
+    for (; i + 3 + s <= n; i += 4) gl_v4f_store(y + i, gl_v4f_add(gl_v4f_load(y + i), load_strided(x + s * i, s)));
+    for (; i < n; i++) y[i] += x[s * i];
 }
 
-/* y (OH,OW) = max (is_max) or sum of y and every in-bounds tap of x (H,W). Taps outermost,
- * so each tap's column range is computed once; each output still sees its taps in
- * (kh, kw) order, the reference's order. */
-static void pool_taps(int is_max, const float *x, const gl_window *g, float *y) {
+/* y (OH,OW) += every in-bounds tap of x (H,W). Taps outermost, so each tap's column range
+ * is computed once; each output still sees its taps in (kh, kw) order, the reference's. */
+static void sum_taps(const float *x, const gl_window *g, float *y) {
     for (int kh = 0; kh < g->KH; kh++) {
         for (int kw = 0; kw < g->KW; kw++) {
             int iw0 = kw * g->DW - g->PL;  // input column of output column 0
@@ -40,90 +33,107 @@ static void pool_taps(int is_max, const float *x, const gl_window *g, float *y) 
             for (int oh = 0; oh < g->OH; oh++) {
                 int ih = oh * g->SH - g->PT + kh * g->DH;
                 if (ih >= 0 && ih < g->H)
-                    pool_tap_row(is_max, g->SW, x + (size_t)ih * g->W + iw0 + lo * g->SW, hi - lo, y + (size_t)oh * g->OW + lo);
+                    sum_tap_row(g->SW, x + (size_t)ih * g->W + iw0 + lo * g->SW, hi - lo, y + (size_t)oh * g->OW + lo);
             }
         }
     }
 }
 
+/* max(a, b), NaN if either is (wasm's f32x4.max, the vector path's) */
+static float max_nan(float a, float b) { return a > b || a != a ? a : b; }
+
+/* Room for one padded input row of the separable max below (16 KB of stack). */
+enum { MAXPOOL_ROW = 4096 };
+
+/* Separable: a window's maximum is the maximum over its columns of the maxima over its
+ * rows. Per output row the window's rows are reduced once into r (one input row, -inf
+ * on both sides), then each vector of 4 outputs takes KW strided loads from it: 3x3
+ * stride 2 costs 3 row passes plus 3 loads per output vector instead of 9 passes over
+ * the output. Max is order-free (NaN wins wherever it is), so the value is the
+ * reference's. */
 void gl_maxpool_plane_vec(const float *x, const gl_window *g, float *y) {
     // x (H,W), y (OH,OW)
-    if (!gl_window_rows_vectorized(g)) {
+    int ow4 = (g->OW + 3) / 4 * 4;
+    int len = ow4 * g->SW + (g->KW - 1) * g->DW + 8;  // past the last strided load of the last vector
+    if (!gl_window_rows_vectorized(g) || len > MAXPOOL_ROW || g->PL + g->W > len) {
         gl_maxpool_plane_ref(x, g, y);
         return;
     }
-    gl_fill(y, -INFINITY, (size_t)g->OH * g->OW);
-    pool_taps(1, x, g, y);
-}
-
-/* One output's gradient to the first tap (row-major) equal to its window's maximum y:
- * for outputs whose window crosses the border. */
-static void maxpool_route_one(const float *x, float y, float dy, const gl_window *g, int oh, int ow, float *dx) {
-    for (int kh = 0; kh < g->KH; kh++) {
-        int ih = oh * g->SH - g->PT + kh * g->DH;
-        for (int kw = 0; kw < g->KW && ih >= 0 && ih < g->H; kw++) {
-            int iw = ow * g->SW - g->PL + kw * g->DW;
-            if (iw >= 0 && iw < g->W && x[(size_t)ih * g->W + iw] == y) {
-                dx[(size_t)ih * g->W + iw] += dy;
-                return;
+    float buf[MAXPOOL_ROW];  // buf (len): -inf, then r (W), then -inf
+    float *r = buf + g->PL;
+    gl_fill(buf, -INFINITY, (size_t)len);
+    for (int oh = 0; oh < g->OH; oh++) {
+        int rows = 0;
+        for (int kh = 0; kh < g->KH; kh++) {
+            int ih = oh * g->SH - g->PT + kh * g->DH;
+            if (ih < 0 || ih >= g->H) continue;
+            const float *xr = x + (size_t)ih * g->W;
+            int i = 0;
+            for (; i + 4 <= g->W; i += 4)
+                gl_v4f_store(r + i, rows ? gl_v4f_max(gl_v4f_load(r + i), gl_v4f_load(xr + i)) : gl_v4f_load(xr + i));
+            for (; i < g->W; i++) r[i] = rows ? max_nan(r[i], xr[i]) : xr[i];
+            rows++;
+        }
+        if (!rows) gl_fill(r, -INFINITY, (size_t)g->W);
+        float *yr = y + (size_t)oh * g->OW;
+        for (int ow = 0; ow < g->OW; ow += 4) {
+            const float *t = buf + ow * g->SW;  // tap 0 of output ow
+            gl_v4f m = load_strided(t, g->SW);
+            for (int kw = 1; kw < g->KW; kw++) m = gl_v4f_max(m, load_strided(t + kw * g->DW, g->SW));
+            if (ow + 4 <= g->OW) {
+                gl_v4f_store(yr + ow, m);
+            } else {
+                float last[4];
+                gl_v4f_store(last, m);
+                for (int l = 0; ow + l < g->OW; l++) yr[ow + l] = last[l];
             }
         }
     }
 }
 
-static int any_nan(const float *v, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if (v[i] != v[i]) return 1;
-    return 0;
-}
-
-/* dxr[s*i] += g[i], i < 4, for s in {1, 2}: stride 2 adds zeros to the odd cells. */
-static void add_strided(float *dxr, int s, gl_v4f g) {
-    if (s == 1) {
-        gl_v4f_store(dxr, gl_v4f_add(gl_v4f_load(dxr), g));
-        return;
-    }
-    gl_v4f z = gl_v4f_zero();
-    gl_v4f_store(dxr, gl_v4f_add(gl_v4f_load(dxr), gl_v4f_zip_lo(g, z)));
-    gl_v4f_store(dxr + 4, gl_v4f_add(gl_v4f_load(dxr + 4), gl_v4f_zip_hi(g, z)));
-}
-
-/* Four outputs of a row at once: taps in (kh, kw) order, the first tap equal to the
- * window's maximum claims its output's gradient. Overlapping windows write the same
- * cells only from different taps, one after the other. A NaN (no tap equals it) takes
- * the reference path, which routes to the last NaN. */
+/* Four outputs of a row at once. Each window's taps are compared with its maximum y in
+ * reverse (kh, kw) order, each match overwriting the tap noted so far, so what remains
+ * is the first maximal tap (the reference's), held as kh*DH*W + kw (a float: exact below
+ * 2^24). Then each output adds its gradient there: scalar adds, so overlapping windows
+ * that share a cell simply add one after the other. A NaN maximum equals no tap and takes
+ * the reference's route (to the last NaN), as do the outputs whose window crosses the
+ * border. */
 void gl_maxpool_plane_backward_vec(const float *x, const float *y, const float *dy, const gl_window *g, float *dx) {
     // x (H,W), y (OH,OW), dy (OH,OW), dx (H,W)
-    if (!gl_window_rows_vectorized(g) || g->DW != 1 || any_nan(y, (size_t)g->OH * g->OW)) {
+    if (!gl_window_rows_vectorized(g) || (double)g->KH * g->DH * g->W + g->KW * g->DW >= (double)(1 << 24)) {
         gl_maxpool_plane_backward_ref(x, dy, g, dx);
         return;
     }
-    /* outputs [lo, hi) have every tap inside the row; a vector of four also reads (and
-     * writes back) SW-1 cells past its last tap, which must stay inside the row too */
+    /* outputs [lo, hi) have every tap inside the row; a stride-2 load also reads the cell
+     * past its last tap, which must stay inside the row too */
     int lo0, hi0, lo1, hi1;
     gl_tap_range(-g->PL, g->SW, g->W, g->OW, &lo0, &hi0);
-    gl_tap_range(-g->PL + (g->KW - 1) + (g->SW - 1), g->SW, g->W, g->OW, &lo1, &hi1);
+    gl_tap_range(-g->PL + (g->KW - 1) * g->DW + (g->SW - 1), g->SW, g->W, g->OW, &lo1, &hi1);
     int lo = lo0 > lo1 ? lo0 : lo1, hi = hi0 < hi1 ? hi0 : hi1;
     if (hi < lo) hi = lo;
     for (int oh = 0; oh < g->OH; oh++) {
         const float *yr = y + (size_t)oh * g->OW, *dyr = dy + (size_t)oh * g->OW;
+        ptrdiff_t row0 = (ptrdiff_t)(oh * g->SH - g->PT) * g->W - g->PL;  // tap (0, 0) of output 0, as an index of x
         int ow = 0;
-        for (; ow < lo; ow++) maxpool_route_one(x, yr[ow], dyr[ow], g, oh, ow, dx);
+        for (; ow < lo; ow++) gl_maxpool_route(x, dyr[ow], g, oh, ow, dx);
         for (; ow + 4 <= hi; ow += 4) {
-            gl_v4f yv = gl_v4f_load(yr + ow), gv = gl_v4f_load(dyr + ow), zero = gl_v4f_zero();
-            gl_v4m claimed = gl_v4m_none();
-            for (int kh = 0; kh < g->KH; kh++) {
+            gl_v4f yv = gl_v4f_load(yr + ow), tap = gl_v4f_splat(-1.0f);
+            for (int kh = g->KH - 1; kh >= 0; kh--) {
                 int ih = oh * g->SH - g->PT + kh * g->DH;
                 if (ih < 0 || ih >= g->H) continue;
-                size_t at = (size_t)ih * g->W + ow * g->SW - g->PL;
-                for (int kw = 0; kw < g->KW; kw++) {
-                    gl_v4m hit = gl_v4m_andnot(gl_v4f_eq(load_strided(x + at + kw, g->SW), yv), claimed);
-                    claimed = gl_v4m_or(claimed, hit);
-                    add_strided(dx + at + kw, g->SW, gl_v4f_select(hit, gv, zero));
-                }
+                const float *xr = x + (size_t)ih * g->W + ow * g->SW - g->PL;
+                for (int kw = g->KW - 1; kw >= 0; kw--)
+                    tap = gl_v4f_select(gl_v4f_eq(load_strided(xr + kw * g->DW, g->SW), yv),
+                                        gl_v4f_splat((float)(kh * g->DH * g->W + kw * g->DW)), tap);
+            }
+            float taps[4];
+            gl_v4f_store(taps, tap);
+            for (int l = 0; l < 4; l++) {
+                if (taps[l] >= 0.0f) dx[row0 + (ptrdiff_t)(ow + l) * g->SW + (ptrdiff_t)taps[l]] += dyr[ow + l];
+                else gl_maxpool_route(x, dyr[ow + l], g, oh, ow + l, dx);
             }
         }
-        for (; ow < g->OW; ow++) maxpool_route_one(x, yr[ow], dyr[ow], g, oh, ow, dx);
+        for (; ow < g->OW; ow++) gl_maxpool_route(x, dyr[ow], g, oh, ow, dx);
     }
 }
 
@@ -166,6 +176,6 @@ void gl_avgpool_plane_vec(const float *x, const gl_avgpool_geom *p, float *y) {
         return;
     }
     gl_fill(y, 0.0f, (size_t)p->win.OH * p->win.OW);
-    pool_taps(0, x, &p->win, y);
+    sum_taps(x, &p->win, y);
     avgpool_divide(p, y);
 }
