@@ -60,8 +60,7 @@ static inline __attribute__((always_inline)) void dw_forward_body(const float *x
                 if (ih < 0 || ih >= g->H) continue;
                 const float *xr = x + (size_t)ih * g->W + ow * g->SW - g->PL;
                 for (int kw = 0; kw < KW; kw++) {
-                    gl_v4f v = g->SW == 1 ? gl_v4f_load(xr + kw * g->DW)
-                                          : gl_v4f_even(gl_v4f_load(xr + kw * g->DW), gl_v4f_load(xr + kw * g->DW + 4));
+                    gl_v4f v = gl_load_taps(xr + kw * g->DW, g->SW);
                     acc = gl_v4f_add(acc, gl_v4f_mul(wv[kh * KW + kw], v));
                 }
             }

@@ -8,16 +8,11 @@
 #include "simd.h"
 #include "window_rows.h"
 
-/* x[0], x[s], x[2s], x[3s] for s in {1, 2} */
-static gl_v4f load_strided(const float *x, int s) {
-    return s == 1 ? gl_v4f_load(x) : gl_v4f_even(gl_v4f_load(x), gl_v4f_load(x + 4));
-}
-
 /* y (n) = y + x[s*i], the average's sum over one tap. Stride 2 reads x[2i .. 2i+7], one
  * past the tap's last element, so its vector loop stops one step early. */
 static void sum_tap_row(int s, const float *x, int n, float *y) {
     int i = 0;
-    for (; i + 3 + s <= n; i += 4) gl_v4f_store(y + i, gl_v4f_add(gl_v4f_load(y + i), load_strided(x + s * i, s)));
+    for (; i + 3 + s <= n; i += 4) gl_v4f_store(y + i, gl_v4f_add(gl_v4f_load(y + i), gl_load_taps(x + s * i, s)));
     for (; i < n; i++) y[i] += x[s * i];
 }
 
@@ -78,8 +73,8 @@ void gl_maxpool_plane_vec(const float *x, const gl_window *g, float *y) {
         float *yr = y + (size_t)oh * g->OW;
         for (int ow = 0; ow < g->OW; ow += 4) {
             const float *t = buf + ow * g->SW;  // tap 0 of output ow
-            gl_v4f m = load_strided(t, g->SW);
-            for (int kw = 1; kw < g->KW; kw++) m = gl_v4f_max(m, load_strided(t + kw * g->DW, g->SW));
+            gl_v4f m = gl_load_taps(t, g->SW);
+            for (int kw = 1; kw < g->KW; kw++) m = gl_v4f_max(m, gl_load_taps(t + kw * g->DW, g->SW));
             if (ow + 4 <= g->OW) {
                 gl_v4f_store(yr + ow, m);
             } else {
@@ -123,7 +118,7 @@ void gl_maxpool_plane_backward_vec(const float *x, const float *y, const float *
                 if (ih < 0 || ih >= g->H) continue;
                 const float *xr = x + (size_t)ih * g->W + ow * g->SW - g->PL;
                 for (int kw = g->KW - 1; kw >= 0; kw--)
-                    tap = gl_v4f_select(gl_v4f_eq(load_strided(xr + kw * g->DW, g->SW), yv),
+                    tap = gl_v4f_select(gl_v4f_eq(gl_load_taps(xr + kw * g->DW, g->SW), yv),
                                         gl_v4f_splat((float)(kh * g->DH * g->W + kw * g->DW)), tap);
             }
             float taps[4];
