@@ -44,6 +44,8 @@ typedef struct {
     int *in, *out;           /* tensor ids; -1 for an omitted optional input */
     void *p;                 /* operator parameters (attributes, prepacked weights) */
     int active;              /* needed to compute the score */
+    int class_conv;          /* a Conv whose output channel k becomes the score of class k
+                                through channel-wise nodes only (see gl_exec.only_class) */
 } gl_node;
 
 typedef struct {
@@ -78,6 +80,10 @@ typedef struct {
     float *mem;              /* plan_floats * N */
     float *scratch;          /* scratch_floats */
     int guided;              /* backward with the guided-backpropagation ReLU rule */
+    /* (N) the one class per image whose score the run needs, or NULL: every class. The
+     * class_conv node then computes that channel alone and zeros the others, so only
+     * these scores are valid. */
+    const int32_t *only_class;
     gl_node_time *profile;   /* (nnodes) per-node times to add to, or NULL */
 } gl_exec;
 

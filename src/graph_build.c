@@ -418,6 +418,34 @@ static gl_status mark_active(gl_graph *g) {
     return GL_OK;
 }
 
+/* How many active nodes read tensor t. */
+static int readers(const gl_graph *g, int t) {
+    int n = 0;
+    for (int k = 0; k < g->nnodes; k++)
+        for (int i = 0; i < g->nodes[k].nin; i++) n += g->nodes[k].active && g->nodes[k].in[i] == t;
+    return n;
+}
+
+/* SqueezeNet-style networks classify with a Conv of one output channel per class,
+ * followed by channel-wise nodes only (ReLU, global average pooling, views) up to the
+ * score, each the only reader of what it reads. Marks that Conv: a run that needs one
+ * class's score per image (gl_exec.only_class) lets it compute that channel alone
+ * (SqueezeNet 1.1: 87M of its 350M multiply-adds). */
+static void find_class_conv(gl_graph *g) {
+    for (int t = g->score; g->tensors[t].producer >= 0;) {
+        gl_node *node = &g->nodes[g->tensors[t].producer];
+        const char *op = node->op->name;
+        if (!strcmp(op, "Conv")) {
+            node->class_conv = g->tensors[t].ndim == 4 && g->tensors[t].dims[1] == g->classes;
+            return;
+        }
+        int src = g->tensors[t].alias >= 0 ? g->tensors[t].alias : node->in[0];
+        if ((g->tensors[t].alias < 0 && strcmp(op, "Relu") && strcmp(op, "GlobalAveragePool")) || readers(g, src) != 1)
+            return;
+        t = src;
+    }
+}
+
 gl_status gl_graph_build_nodes(const onnx_model *om, gl_graph *g, gl_skip_fn skipped, void *user) {
     int max_tensors = om->ninits + om->ninputs + 1;
     for (int k = 0; k < om->nnodes; k++) max_tensors += om->nodes[k].noutputs;
@@ -465,6 +493,7 @@ gl_status gl_graph_build_nodes(const onnx_model *om, gl_graph *g, gl_skip_fn ski
 gl_status gl_graph_finish(const onnx_model *om, gl_graph *g) {
     gl_status st;
     if ((st = gl_graph_fold(g)) || (st = find_score(g, om)) || (st = mark_active(g))) return st;
+    find_class_conv(g);
     for (int k = 0; k < g->nnodes; k++) {
         gl_node *node = &g->nodes[k];
         size_t scratch = 0;

@@ -192,6 +192,7 @@ gl_status gl_run_begin(gl_model *m, int first, int count, gl_run *r) {
     p += gl_image_floats(m) * count;
     r->e.scratch = p;
     r->e.guided = 0;
+    r->e.only_class = NULL;
     r->e.profile = m->profile;
     r->first = first;
     return GL_OK;

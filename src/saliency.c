@@ -20,6 +20,7 @@ gl_status gl_target_gradients(gl_model *m, const float *x, int count, const int3
         int n = count - first < m->chunk ? count - first : m->chunk;
         if ((st = gl_run_begin(m, first, n, &r))) return st;
         r.e.guided = guided;
+        r.e.only_class = targets + first;   /* only the targets' scores are read */
         gl_run_forward(&r, x + (size_t)first * image, NULL);
         const float *logits = gl_value(&r.e, m->g.score);   /* (n, K) */
         gl_fill(r.dscore, 0.0f, (size_t)n * K);

@@ -132,12 +132,28 @@ static void dwconv_backward_groups(void *job, int g0, int g1) {
         gl_dwconv_plane_backward_vec(j->in + oc * ohw, p->w + (size_t)oc * p->kk, &p->win, j->out + oc / p->cout_g * hw);
 }
 
+/* col (row, OH*OW): x's columns, im2col'ed into scratch unless the conv is pointwise. */
+static const float *columns(const conv_params *p, const float *x, float *scratch) {
+    if (p->pointwise) return x;
+    conv_job job = {p, x, scratch};
+    gl_parallel_for(p->cin_g, 1, im2col_channels, &job);
+    return scratch;
+}
+
 static void conv_forward(const gl_node *node, const gl_exec *e) {
     const conv_params *p = node->p;
     int hw = p->win.H * p->win.W, ohw = p->win.OH * p->win.OW, row = p->cin_g * p->kk;
     for (int n = 0; n < e->N; n++) {
         const float *x = gl_value(e, node->in[0]) + (size_t)n * p->cin * hw;   /* (cin, H, W) */
         float *y = gl_value(e, node->out[0]) + (size_t)n * p->cout * ohw;       /* (cout, OH, OW) */
+        if (node->class_conv && e->only_class && p->groups == 1) {
+            /* one class's channel: the same sums, in the same order, as the full GEMM's row */
+            int c = e->only_class[n];
+            gl_fill(y, 0.0f, (size_t)p->cout * ohw);
+            gl_gemm_bias_vec(1, ohw, row, p->w + (size_t)c * row, row, columns(p, x, e->scratch), ohw, p->bias + c,
+                             y + (size_t)c * ohw, ohw);
+            continue;
+        }
         if (p->depthwise) {
             conv_job job = {p, x, y};
             gl_parallel_for(p->groups, 1, dwconv_groups, &job);
@@ -147,13 +163,8 @@ static void conv_forward(const gl_node *node, const gl_exec *e) {
             const float *xg = x + (size_t)gr * p->cin_g * hw;
             float *yg = y + (size_t)gr * p->cout_g * ohw;
             const float *wg = p->w + (size_t)gr * p->cout_g * row;
-            const float *col = xg;                                             /* (row, OH*OW) */
-            if (!p->pointwise) {
-                conv_job job = {p, xg, e->scratch};
-                gl_parallel_for(p->cin_g, 1, im2col_channels, &job);
-                col = e->scratch;
-            }
-            gl_gemm_bias_vec(p->cout_g, ohw, row, wg, row, col, ohw, p->bias + gr * p->cout_g, yg, ohw);
+            gl_gemm_bias_vec(p->cout_g, ohw, row, wg, row, columns(p, xg, e->scratch), ohw, p->bias + gr * p->cout_g,
+                             yg, ohw);
         }
     }
 }

@@ -118,3 +118,30 @@ test(`every listed method and attack runs and errors name the problem (${BUILD})
   assert.ok(relL2(model.saliency(x, { target: 1 }).map.data, before) > 0.1, 'randomizing the classifier changed nothing');
   model.dispose();
 });
+
+// SqueezeNet's classifier is a Conv with one channel per class, then ReLU and global
+// average pooling: saliency computes only the target's channel of it. Its gradients and
+// scores must be exactly those of the full forward (model.gradient with one-hot weights
+// and predict compute every class).
+test(`squeezenet (${BUILD}): saliency through the target's channel alone equals the full forward`, async (t) => {
+  const f = loadFixture('squeezenet');
+  const model = await load(f.onnx, f.card);
+  t.after(() => model.dispose());
+  const { x } = f.arrays;
+  const n = x.shape[0], K = model.numClasses;
+  const target = Array.from({ length: n }, (_, i) => (3 * i + 1) % K);
+  const weights = { data: new Float32Array(n * K), shape: [n, K] };
+  target.forEach((c, i) => { weights.data[i * K + c] = 1; });
+  const full = model.gradient(x, { weights });
+  const fast = model.saliency(x, { target });
+  assert.deepEqual(Array.from(fast.grad.data), Array.from(full.grad.data));
+  const ig = model.saliency(x, { target, method: 'integrated-gradients', steps: 4 });
+  const logits = model.predict(x).logits.data;
+  const baseline = model.predict({ data: new Float32Array(x.data.length), shape: x.shape }).logits.data;
+  // completeness error = |sum(attributions) - (S(x) - S(0))| uses the one-channel scores
+  target.forEach((c, i) => {
+    const sum = ig.attributions.data.slice(i * x.data.length / n, (i + 1) * x.data.length / n).reduce((a, v) => a + v, 0);
+    assert.ok(Math.abs(Math.abs(sum - (logits[i * K + c] - baseline[i * K + c])) - ig.completenessError[i]) < 1e-4,
+      `image ${i}: completeness error from the one-channel scores`);
+  });
+});
