@@ -378,6 +378,12 @@ static void test_pool(void) {
         gl_maxpool_plane_ref(x, g, r);
         gl_maxpool_plane_vec(x, g, v);
         CHECK_CLOSE_REL(v, r, ny, TOL);
+        float *dxr = rand_buf(nx, 0, 0), *dxv = rand_buf(nx, 0, 0);  // and its gradient goes to the NaN
+        gl_fill(dxr, 0.0f, nx), gl_fill(dxv, 0.0f, nx);
+        gl_maxpool_plane_backward_ref(x, dy, g, dxr);
+        gl_maxpool_plane_backward_vec(x, v, dy, g, dxv);
+        CHECK_CLOSE_REL(dxv, dxr, nx, 0.0);
+        free(dxr), free(dxv);
         for (size_t i = 0; i < nx; i++) x[i] = isnan(x[i]) ? 0.5f : x[i];
         check_maxpool_backward(g, dy);
         gl_avgpool_plane_ref(x, &p, r);
