@@ -2,7 +2,7 @@
 # the SIMD and the baseline build) and the GEMM benchmark. Included by the top-level
 # Makefile, which provides the `deps` target.
 
-KERNEL_SRCS = src/parallel_serial.c src/kernels_ref.c src/gemm_vec.c src/dwconv_vec.c src/pool_vec.c src/eltwise_vec.c src/activation_vec.c
+KERNEL_SRCS = src/parallel_serial.c src/kernels_ref.c src/gemm_vec.c src/dwconv_vec.c src/pool_vec.c src/winograd_vec.c src/eltwise_vec.c src/activation_vec.c
 KERNEL_HDRS = src/parallel.h src/kernels.h src/simd.h src/simd_wasm.h src/simd_scalar.h src/window_rows.h
 EMCC ?= NODE_PATH=/usr/share/nodejs emcc
 CC ?= gcc

@@ -150,6 +150,9 @@ gl_status gl_build_output(gl_build *b, int k, int ndim, const int *dims, int ali
  * (float, or int64 when !is_float) in the graph's arena. Dimensions may be 0. */
 gl_status gl_build_const(gl_build *b, int k, int ndim, const int *dims, int is_float, void **data);
 void *gl_build_alloc(gl_build *b, size_t bytes);
+/* The same for what an operator can do without (a faster layout of its weights): NULL
+ * beyond the budget, without failing the load. */
+void *gl_build_alloc_optional(gl_build *b, size_t bytes);
 
 /* Graph construction and memory plan (graph_build.c, plan.c). gl_graph_build runs
  * every stage and fails at the first problem: gl_graph_build_nodes (tensors, nodes,

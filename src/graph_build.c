@@ -136,9 +136,14 @@ gl_status gl_build_output(gl_build *b, int k, int ndim, const int *dims, int ali
     return GL_OK;
 }
 
+/* Whether n more items of size bytes stay within the budget. */
+static int within_budget(const gl_graph *g, size_t n, size_t size) {
+    return !g->budget || (n <= g->budget / (size ? size : 1) && g->arena.bytes <= g->budget - n * size);
+}
+
 /* The graph arena within the budget; NULL (over_budget set) beyond it. */
 static void *budgeted(gl_graph *g, size_t n, size_t size) {
-    if (g->budget && (n > g->budget / (size ? size : 1) || g->arena.bytes > g->budget - n * size)) {
+    if (!within_budget(g, n, size)) {
         g->over_budget = 1;
         return NULL;
     }
@@ -170,6 +175,10 @@ gl_status gl_build_const(gl_build *b, int k, int ndim, const int *dims, int is_f
 }
 
 void *gl_build_alloc(gl_build *b, size_t bytes) { return budgeted(b->g, bytes, 1); }
+
+void *gl_build_alloc_optional(gl_build *b, size_t bytes) {
+    return within_budget(b->g, bytes, 1) ? gl_arena_array(&b->g->arena, bytes, 1) : NULL;
+}
 
 /* Names outlive the parsed ONNX (it is freed after load): the graph keeps copies. */
 static const char *keep_name(gl_graph *g, const char *name) {

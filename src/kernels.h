@@ -49,6 +49,23 @@ void gl_im2col(const float *x, int C, const gl_window *g, float *col);
 /* The adjoint of gl_im2col: dx (C,H,W) += scatter of dcol (C*KH*KW, OH*OW). */
 void gl_col2im_add(const float *dcol, int C, const gl_window *g, float *dx);
 
+/* ---- Winograd F(2x2, 3x3): 3x3, stride 1, no dilation (winograd_vec.c) -------
+ * Output tiles of 2x2: TH = (OH+1)/2 rows of TW = (OW+1)/2 tiles; a band of tile rows
+ * [th0, th1) holds nt = (th1-th0)*TW tiles. The convolution of the band is
+ *   for each of the 16 positions p: mt[p] (M, nt) = u[p] (M, C) . v[p] (C, nt)
+ * between gl_winograd_input and gl_winograd_output. The input gradient of the same
+ * convolution is one too: dY convolved with the weights flipped and transposed, whose
+ * u at position (i, j) is u^T at (f(i), f(j)), f swapping 0 and 3 (flipping g reverses
+ * the rows of G g), over dX's window (winograd_backward_window in ops/conv.c). */
+/* u (16, M, C) from w (M, C, 3, 3) */
+void gl_winograd_weights(int M, int C, const float *w, float *u);
+/* v (16, C, nt): channels [c0, c1) of the band's transformed input tiles. x (C, H, W) */
+void gl_winograd_input(const float *x, int C, int c0, int c1, const gl_window *g, int th0, int th1, float *v);
+/* y (M, OH, OW) = (or += when accumulate) bias[m] (if bias) + channels [m0, m1) of the
+ * band's outputs from mt (16, M, nt). */
+void gl_winograd_output(const float *mt, int M, int m0, int m1, const gl_window *g, int th0, int th1,
+                        const float *bias, float *y, int accumulate);
+
 /* ---- depthwise convolution, one channel plane ---------------------------- */
 /* y (OH,OW) = bias + sum_{kh,kw} w[kh,kw] * x[oh*SH-PT+kh*DH, ow*SW-PL+kw*DW]  (zero padding)
  * x (H,W), w (KH,KW). */

@@ -2,7 +2,8 @@
  *
  * General groups run as im2col + GEMM (the GEMM is the register-blocked kernel);
  * 1x1 stride-1 unpadded convolutions skip im2col (the input already is the
- * column matrix); groups of one input channel (depthwise) use the plane kernel.
+ * column matrix); groups of one input channel (depthwise) use the plane kernel;
+ * 3x3 stride-1 convolutions of one group run as Winograd F(2x2, 3x3), both ways.
  * The input gradient is the transposed convolution: W^T . dY (W read transposed in
  * place, gl_gemm_at_vec: no second copy of the weights), then col2im.
  * Threads split the GEMMs by columns (gl_gemm_vec), im2col, col2im and depthwise planes
@@ -21,7 +22,17 @@ typedef struct {
     int pointwise;   /* 1x1, stride 1, no padding: no im2col */
     float *w;        /* (cout, cin_g*KH*KW) */
     float *bias;     /* (cout) */
+    float *u;        /* (16, cout, cin): Winograd-transformed weights, or NULL: im2col + GEMM */
 } conv_params;
+
+/* 3x3, stride 1, no dilation, one group, padding at most 2 (the input gradient is then
+ * a convolution padded by 2 - PT, 2 - PL), and 8 or more channels each way: with fewer
+ * the 16 GEMMs are too thin to gain (SqueezeNet: 16 to 512). */
+static int winograd_fits(const conv_params *p) {
+    const gl_window *g = &p->win;
+    return g->KH == 3 && g->KW == 3 && g->SH == 1 && g->SW == 1 && g->DH == 1 && g->DW == 1 && g->PT <= 2 &&
+           g->PL <= 2 && p->groups == 1 && p->cin >= 8 && p->cout >= 8;
+}
 
 static gl_status conv_build(gl_build *b) {
     gl_tensor *x, *w, *bias = NULL;
@@ -57,6 +68,8 @@ static gl_status conv_build(gl_build *b) {
     if (!p->w || !p->bias) return gl_fail(GL_ERR_OUT_OF_MEMORY, "out of memory for conv weights");
     memcpy(p->w, w->f, (size_t)w->numel * sizeof(float));
     if (bias) memcpy(p->bias, bias->f, (size_t)p->cout * sizeof(float));
+    /* filled at finalize, from the final (BatchNorm-folded) weights */
+    if (winograd_fits(p)) p->u = gl_build_alloc_optional(b, (size_t)16 * p->cout * p->cin * sizeof(float));
     b->node->p = p;
     int dims[4] = {1, p->cout, p->win.OH, p->win.OW};
     return gl_build_output(b, 0, 4, dims, -1);
@@ -75,6 +88,26 @@ static void conv_randomize(gl_node *node, gl_rng *rng) {
     conv_params *p = node->p;
     gl_rng_redraw(rng, p->w, (size_t)p->cout * p->cin_g * p->kk);
     gl_rng_redraw(rng, p->bias, (size_t)p->cout);
+    if (p->u) gl_winograd_weights(p->cout, p->cin, p->w, p->u);
+}
+
+/* The input gradient of a Winograd convolution as a convolution: dY (cout, OH, OW) in,
+ * dX (cin, H, W) out, the weights flipped, the padding 2 - PT, 2 - PL. */
+static gl_window winograd_backward_window(const gl_window *g) {
+    return (gl_window){.H = g->OH, .W = g->OW, .OH = g->H, .OW = g->W, .KH = 3, .KW = 3, .SH = 1, .SW = 1,
+                       .DH = 1, .DW = 1, .PT = 2 - g->PT, .PL = 2 - g->PL};
+}
+
+/* Tile rows per band of a Winograd convolution with `in` and `out` channels over
+ * output window g: about 256 tiles, enough columns for the GEMMs; each tile needs
+ * 16 * (in + out) floats of scratch. */
+enum { WINOGRAD_BAND_TILES = 256 };
+static int winograd_band_rows(const gl_window *g) {
+    int TH = (g->OH + 1) / 2, TW = (g->OW + 1) / 2, rows = (WINOGRAD_BAND_TILES + TW - 1) / TW;
+    return rows < TH ? rows : TH;
+}
+static uint64_t winograd_scratch(const gl_window *g, int in, int out) {
+    return (uint64_t)16 * (uint64_t)(in + out) * (uint64_t)winograd_band_rows(g) * (uint64_t)((g->OW + 1) / 2);
 }
 
 static gl_status conv_finalize(gl_graph *g, gl_node *node, size_t *scratch) {
@@ -83,9 +116,16 @@ static gl_status conv_finalize(gl_graph *g, gl_node *node, size_t *scratch) {
     int row = p->cin_g * p->kk;
     uint64_t ohw = (uint64_t)p->win.OH * p->win.OW, half = (uint64_t)p->cout_g / 2;
     if (p->depthwise) return GL_OK;
-    /* im2col columns, then the sparse operands of the input gradient; in 64 bits:
-     * size_t is 32-bit in wasm, where 4096 x 2^20 columns wrapped around to nothing */
+    /* Winograd: a band's transformed tiles, forward and backward; otherwise im2col
+     * columns, then the sparse operands of the input gradient. In 64 bits: size_t is
+     * 32-bit in wasm, where 4096 x 2^20 columns wrapped around to nothing */
     uint64_t need = (p->pointwise ? 0 : (uint64_t)row * ohw) + (uint64_t)p->cout_g + half * ((uint64_t)row + ohw) + 8;
+    if (p->u) {
+        gl_window back = winograd_backward_window(&p->win);
+        uint64_t forward = winograd_scratch(&p->win, p->cin, p->cout), backward = winograd_scratch(&back, p->cout, p->cin);
+        need = forward > backward ? forward : backward;
+        gl_winograd_weights(p->cout, p->cin, p->w, p->u);
+    }
     if (need > SIZE_MAX / 8)
         return gl_fail(GL_ERR_OUT_OF_MEMORY, "the convolution's im2col buffer would take %llu MB",
                        (unsigned long long)(need >> 18));
@@ -112,6 +152,49 @@ static void col2im_channels(void *job, int c0, int c1) {
     const conv_job *j = job;
     const gl_window *g = &j->p->win;
     gl_col2im_add(j->in + (size_t)c0 * j->p->kk * g->OH * g->OW, c1 - c0, g, j->out + (size_t)c0 * g->H * g->W);
+}
+
+/* Winograd transforms of one band, split by channel: the input's channels into v, the
+ * output's from mt. */
+typedef struct {
+    const gl_window *win;
+    int channels, th0, th1;
+    const float *in, *bias;
+    float *out;
+    int accumulate;
+} winograd_job;
+
+static void winograd_input_channels(void *job, int c0, int c1) {
+    const winograd_job *j = job;
+    gl_winograd_input(j->in, j->channels, c0, c1, j->win, j->th0, j->th1, j->out);
+}
+
+static void winograd_output_channels(void *job, int m0, int m1) {
+    const winograd_job *j = job;
+    gl_winograd_output(j->in, j->channels, m0, m1, j->win, j->th0, j->th1, j->bias, j->out, j->accumulate);
+}
+
+/* y (out, OH, OW) (+)= the convolution of x (in, H, W) over window g, band by band:
+ * per band, 16 GEMMs between the transforms. u (16, out, in), or read transposed
+ * (transposed: u holds (16, in, out) and the flipped positions). scratch: v, then mt. */
+static void winograd_conv(const gl_window *g, int in, int out, const float *u, int transposed, const float *x,
+                          const float *bias, float *y, int accumulate, float *scratch) {
+    int TH = (g->OH + 1) / 2, TW = (g->OW + 1) / 2, rows = winograd_band_rows(g);
+    static const int flip[4] = {3, 1, 2, 0};
+    for (int th0 = 0; th0 < TH; th0 += rows) {
+        int th1 = th0 + rows < TH ? th0 + rows : TH, nt = (th1 - th0) * TW;
+        float *v = scratch, *mt = scratch + (size_t)16 * in * nt;  // v (16, in, nt), mt (16, out, nt)
+        winograd_job ji = {g, in, th0, th1, x, NULL, v, 0};
+        gl_parallel_for(in, 1, winograd_input_channels, &ji);
+        for (int q = 0; q < 16; q++) {
+            const float *vq = v + (size_t)q * in * nt;
+            float *mq = mt + (size_t)q * out * nt;
+            if (transposed) gl_gemm_at_vec(out, nt, in, u + (size_t)(flip[q / 4] * 4 + flip[q % 4]) * in * out, out, vq, nt, mq, nt, 0);
+            else gl_gemm_vec(out, nt, in, u + (size_t)q * out * in, in, vq, nt, mq, nt, 0);
+        }
+        winograd_job jo = {g, out, th0, th1, mt, bias, y, accumulate};
+        gl_parallel_for(out, 1, winograd_output_channels, &jo);
+    }
 }
 
 /* Depthwise groups [g0, g1): one input plane each, cout_g output planes. Split by
@@ -157,6 +240,10 @@ static void conv_forward(const gl_node *node, const gl_exec *e) {
         if (p->depthwise) {
             conv_job job = {p, x, y};
             gl_parallel_for(p->groups, 1, dwconv_groups, &job);
+            continue;
+        }
+        if (p->u) {
+            winograd_conv(&p->win, p->cin, p->cout, p->u, 0, x, p->bias, y, 0, e->scratch);
             continue;
         }
         for (int gr = 0; gr < p->groups; gr++) {
@@ -213,6 +300,11 @@ static void conv_backward(const gl_node *node, const gl_exec *e) {
         if (p->depthwise) {
             conv_job job = {p, dy, dx};
             gl_parallel_for(p->groups, 1, dwconv_backward_groups, &job);
+            continue;
+        }
+        if (p->u) {
+            gl_window back = winograd_backward_window(&p->win);
+            winograd_conv(&back, p->cout, p->cin, p->u, 1, dy, NULL, dx, 1, e->scratch);
             continue;
         }
         for (int gr = 0; gr < p->groups; gr++) {

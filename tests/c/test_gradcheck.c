@@ -127,6 +127,9 @@ static void conv_cases(void) {
               OW_INTS("strides", 2, 2, 2), OW_END);
     conv_case("conv SAME_LOWER", 2, 7, 8, 3, 1, 4, OW_STRING("auto_pad", "SAME_LOWER"), OW_END, OW_END);
     conv_case("conv 1x1", 5, 4, 6, 3, 1, 1, OW_END, OW_END, OW_END);
+    /* 3x3 stride 1 with 8+ channels each way: Winograd F(2x2, 3x3), odd sizes */
+    conv_case("conv 3x3 Winograd", 8, 7, 9, 9, 1, 3, OW_INTS("pads", 4, 1, 1, 1, 1), OW_END, OW_END);
+    conv_case("conv 3x3 Winograd pads 2,0 / 1,2", 9, 6, 5, 8, 1, 3, OW_INTS("pads", 4, 2, 0, 1, 2), OW_END, OW_END);
     conv_case("conv VALID 5x5", 2, 9, 9, 3, 1, 5, OW_STRING("auto_pad", "VALID"), OW_END, OW_END);
 }
 

@@ -421,6 +421,68 @@ static void test_maxpool_ties(void) {
     }
 }
 
+/* Winograd F(2x2, 3x3) against im2col + GEMM, both directions: the forward with a
+ * bias, and the input gradient as the convolution of dY with the flipped, transposed
+ * weights (accumulating onto what dx holds). The bands of tile rows are split at a
+ * random row, so a band that starts mid-plane is checked too. Winograd rounds
+ * differently: relative L2 1e-5. */
+static void winograd_run(const gl_window *g, int in, int out, const float *u, int transposed, const float *x,
+                         const float *bias, float *y, int accumulate) {
+    static const int flip[4] = {3, 1, 2, 0};
+    int TH = (g->OH + 1) / 2, TW = (g->OW + 1) / 2, split = check_rand_int(&rng, 0, TH);
+    for (int band = 0; band < 2; band++) {
+        int th0 = band ? split : 0, th1 = band ? TH : split, nt = (th1 - th0) * TW;
+        if (!nt) continue;
+        float *v = rand_buf((size_t)16 * in * nt, 0, 0), *mt = rand_buf((size_t)16 * out * nt, 0, 0);
+        gl_winograd_input(x, in, 0, in, g, th0, th1, v);
+        for (int q = 0; q < 16; q++) {
+            float *a = rand_buf((size_t)out * in, 0, 0);  // a (out, in): position q's weights
+            const float *uq = u + (size_t)(transposed ? flip[q / 4] * 4 + flip[q % 4] : q) * in * out;
+            for (int o = 0; o < out; o++)
+                for (int i = 0; i < in; i++) a[o * in + i] = transposed ? uq[i * out + o] : uq[o * in + i];
+            gl_gemm_ref(out, nt, in, a, in, v + (size_t)q * in * nt, nt, mt + (size_t)q * out * nt, nt, 0);
+            free(a);
+        }
+        gl_winograd_output(mt, out, 0, out, g, th0, th1, bias, y, accumulate);
+        free(v), free(mt);
+    }
+}
+
+static void test_winograd(void) {
+    for (int t = 0; t < 300; t++) {
+        int C = check_rand_int(&rng, 1, 9), M = check_rand_int(&rng, 1, 9), PB = check_rand_int(&rng, 0, 2),
+            PR = check_rand_int(&rng, 0, 2);
+        gl_window g = {.H = check_rand_int(&rng, 1, 14), .W = check_rand_int(&rng, 1, 14), .KH = 3, .KW = 3, .SH = 1,
+                       .SW = 1, .DH = 1, .DW = 1, .PT = check_rand_int(&rng, 0, 2), .PL = check_rand_int(&rng, 0, 2)};
+        g.OH = g.H + g.PT + PB - 2, g.OW = g.W + g.PL + PR - 2;
+        if (g.OH < 1 || g.OW < 1) continue;
+        CHECK_CONTEXT("winograd C=%d M=%d H=%d W=%d pads t%d l%d b%d r%d", C, M, g.H, g.W, g.PT, g.PL, PB, PR);
+        size_t nx = (size_t)C * g.H * g.W, ny = (size_t)M * g.OH * g.OW, rows = (size_t)C * 9, cols = (size_t)g.OH * g.OW;
+        float *x = rand_buf(nx, -1, 1), *w = rand_buf((size_t)M * rows, -1, 1), *bias = rand_buf((size_t)M, -1, 1);
+        float *u = rand_buf((size_t)16 * M * C, 0, 0), *col = rand_buf(rows * cols, 0, 0);
+        float *y = rand_buf(ny, 0, 0), *yr = rand_buf(ny, 0, 0), *dy = rand_buf(ny, -1, 1);
+        float *dx = rand_buf(nx, -1, 1), *dxr = rand_buf(nx, 0, 0);
+        gl_winograd_weights(M, C, w, u);
+        gl_im2col(x, C, &g, col);
+        gl_gemm_ref(M, (int)cols, (int)rows, w, (int)rows, col, (int)cols, yr, (int)cols, 0);
+        for (size_t k = 0; k < ny; k++) yr[k] += bias[k / cols];
+        winograd_run(&g, C, M, u, 0, x, bias, y, 0);
+        CHECK_CLOSE_REL(y, yr, ny, 1e-5);
+        // dX += W^T dY through col2im, and through the flipped Winograd convolution
+        memcpy(dxr, dx, nx * sizeof(float));
+        float *wt = rand_buf(rows * (size_t)M, 0, 0);  // wt (rows, M) = w^T
+        for (int m = 0; m < M; m++)
+            for (size_t r = 0; r < rows; r++) wt[r * M + m] = w[m * rows + r];
+        gl_gemm_ref((int)rows, (int)cols, M, wt, M, dy, (int)cols, col, (int)cols, 0);
+        gl_col2im_add(col, C, &g, dxr);
+        gl_window back = {.H = g.OH, .W = g.OW, .OH = g.H, .OW = g.W, .KH = 3, .KW = 3, .SH = 1, .SW = 1, .DH = 1,
+                          .DW = 1, .PT = 2 - g.PT, .PL = 2 - g.PL};
+        winograd_run(&back, M, C, u, 1, dy, NULL, dx, 1);
+        CHECK_CLOSE_REL(dx, dxr, nx, 1e-5);
+        free(x), free(w), free(bias), free(u), free(col), free(y), free(yr), free(dy), free(dx), free(dxr), free(wt);
+    }
+}
+
 int main(void) {
     static const size_t ns[] = {0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 1000, 1001};
     for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) test_eltwise_n(ns[i]);
@@ -430,5 +492,6 @@ int main(void) {
     test_dwconv();
     test_pool();
     test_maxpool_ties();
+    test_winograd();
     return check_summary();
 }

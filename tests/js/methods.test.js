@@ -13,6 +13,12 @@ function close(actual, expected, tol, what) {
 }
 
 const TOL = 1e-3;
+// resnet's integrated-gradients path from black passes, at alpha = 15/16, an input
+// where one ReLU's pre-activation is within float rounding of 0: Winograd convolutions
+// (3x3, stride 1, 8+ channels) round differently from PyTorch's direct ones and put it
+// on the other side, so that path point's gradient differs by 1.4e-2 (every other point
+// by 2.5e-7) and the attributions by 2.1e-3. The direct convolutions gave 2.3e-7.
+const IG_TOL = { resnet: 3e-3 };
 
 for (const name of FIXTURE_NAMES) {
   test(`${name} (${BUILD}): methods equal PyTorch's`, async (t) => {
@@ -33,7 +39,7 @@ for (const name of FIXTURE_NAMES) {
     await t.test('integrated gradients, black and blurred baselines', () => {
       for (const baseline of ['black', 'blurred']) {
         const r = model.saliency(x, { target, method: 'integrated-gradients', steps: m.ig.steps, baseline });
-        close(r.attributions.data, ref[`ig_${baseline === 'black' ? 'black' : 'blur'}_attr`]?.data, TOL, `IG ${baseline}`);
+        close(r.attributions.data, ref[`ig_${baseline === 'black' ? 'black' : 'blur'}_attr`]?.data, IG_TOL[name] ?? TOL, `IG ${baseline}`);
         const expected = ref[`ig_${baseline === 'black' ? 'black' : 'blur'}_error`]?.data;
         // completeness: what the path misses shrinks with more steps (16 here)
         r.completenessError.forEach((e, i) => assert.ok(!expected ||Math.abs(e - expected[i]) <= 1e-3 * (1 + Math.abs(expected[i])),
