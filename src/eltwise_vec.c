@@ -16,7 +16,8 @@ void gl_clamp_vec(const float *x, float lo, float hi, size_t n, float *y) {
     gl_clamp_ref(x + i, lo, hi, n - i, y + i);
 }
 
-void gl_clamp_backward_vec(const float *x, const float *dy, float lo, float hi, int guided, size_t n, float *dx) {
+void gl_clamp_backward_vec(const float *x, const float *dy, float lo, float hi, int guided, int accumulate, size_t n,
+                           float *dx) {
     // x (n), dy (n), dx (n)
     gl_v4f vlo = gl_v4f_splat(lo), vhi = gl_v4f_splat(hi), zero = gl_v4f_zero();
     size_t i = 0;
@@ -25,9 +26,9 @@ void gl_clamp_backward_vec(const float *x, const float *dy, float lo, float hi, 
         gl_v4f g = gl_v4f_select(gl_v4f_gt(v, vlo), d, zero);
         g = gl_v4f_select(gl_v4f_gt(vhi, v), g, zero);
         if (guided) g = gl_v4f_select(gl_v4f_gt(d, zero), g, zero);
-        gl_v4f_store(dx + i, gl_v4f_add(gl_v4f_load(dx + i), g));
+        gl_v4f_store(dx + i, accumulate ? gl_v4f_add(gl_v4f_load(dx + i), g) : g);
     }
-    gl_clamp_backward_ref(x + i, dy + i, lo, hi, guided, n - i, dx + i);
+    gl_clamp_backward_ref(x + i, dy + i, lo, hi, guided, accumulate, n - i, dx + i);
 }
 
 void gl_leaky_relu_vec(const float *x, float alpha, size_t n, float *y) {

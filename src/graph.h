@@ -46,7 +46,12 @@ typedef struct {
     int active;              /* needed to compute the score */
     int class_conv;          /* a Conv whose output channel k becomes the score of class k
                                 through channel-wise nodes only (see gl_exec.only_class) */
+    unsigned grad_store;     /* bit i: backward stores input i's gradient instead of adding
+                                into it (plan.c: it is the first writer, and writes all of it) */
 } gl_node;
+
+/* Whether node's backward adds into input i's gradient (else it stores it). */
+static inline int gl_grad_accumulate(const gl_node *node, int i) { return i >= 32 || !(node->grad_store >> i & 1u); }
 
 typedef struct {
     gl_arena arena;          /* every allocation of the graph */
@@ -121,6 +126,9 @@ typedef struct gl_op {
     void (*backward)(const gl_node *node, const gl_exec *e);
     /* optional: redraw the weights at random with their current spread (sanity checks) */
     void (*randomize)(gl_node *node, gl_rng *rng);
+    /* optional: nonzero if backward writes every element of input i's gradient and can
+     * store it (gl_grad_accumulate): its first writer then needs no zeroed buffer */
+    int (*writes_whole_grad)(const gl_node *node, int i);
 } gl_op;
 
 const gl_op *gl_find_op(const char *op_type);

@@ -106,10 +106,13 @@ void gl_avgpool_plane_backward(const float *dy, const gl_avgpool_geom *p, float 
 /* y = max(x, lo) then min(., hi); ReLU is lo = 0, hi = +INFINITY; in place allowed. */
 void gl_clamp_ref(const float *x, float lo, float hi, size_t n, float *y);
 void gl_clamp_vec(const float *x, float lo, float hi, size_t n, float *y);
-/* dx += dy where lo < x < hi (strictly), else nothing (PyTorch hardtanh / relu rule).
- * guided != 0: only positive dy passes (guided backpropagation, Springenberg et al. 2015). */
-void gl_clamp_backward_ref(const float *x, const float *dy, float lo, float hi, int guided, size_t n, float *dx);
-void gl_clamp_backward_vec(const float *x, const float *dy, float lo, float hi, int guided, size_t n, float *dx);
+/* dx (+)= dy where lo < x < hi (strictly), else 0 (PyTorch hardtanh / relu rule); adds
+ * when accumulate, else stores. guided != 0: only positive dy passes (guided
+ * backpropagation, Springenberg et al. 2015). */
+void gl_clamp_backward_ref(const float *x, const float *dy, float lo, float hi, int guided, int accumulate, size_t n,
+                           float *dx);
+void gl_clamp_backward_vec(const float *x, const float *dy, float lo, float hi, int guided, int accumulate, size_t n,
+                           float *dx);
 /* y = x > 0 ? x : alpha * x;   dx += dy * (x > 0 ? 1 : alpha). */
 void gl_leaky_relu_ref(const float *x, float alpha, size_t n, float *y);
 void gl_leaky_relu_vec(const float *x, float alpha, size_t n, float *y);

@@ -197,10 +197,13 @@ void gl_clamp_ref(const float *x, float lo, float hi, size_t n, float *y) {
     }
 }
 
-void gl_clamp_backward_ref(const float *x, const float *dy, float lo, float hi, int guided, size_t n, float *dx) {
+void gl_clamp_backward_ref(const float *x, const float *dy, float lo, float hi, int guided, int accumulate, size_t n,
+                           float *dx) {
     // x (n), dy (n), dx (n)
-    for (size_t i = 0; i < n; i++)
-        if (x[i] > lo && x[i] < hi && (!guided || dy[i] > 0.0f)) dx[i] += dy[i];
+    for (size_t i = 0; i < n; i++) {
+        float g = x[i] > lo && x[i] < hi && (!guided || dy[i] > 0.0f) ? dy[i] : 0.0f;
+        dx[i] = accumulate ? dx[i] + g : g;
+    }
 }
 
 void gl_leaky_relu_ref(const float *x, float alpha, size_t n, float *y) {

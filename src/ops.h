@@ -64,4 +64,10 @@ gl_status gl_fold_elementwise(gl_build *b);
 
 extern const gl_op gl_op_identity;
 
+/* writes_whole_grad (graph.h) of operators whose backward fills input 0's gradient. */
+static inline int gl_writes_input0_grad(const gl_node *node, int i) {
+    (void)node;
+    return i == 0;
+}
+
 #endif

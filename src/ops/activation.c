@@ -85,7 +85,7 @@ static void clamp_backward_range(const gl_node *node, const gl_exec *e, size_t o
      * from 0 (ReLU6), the units Springenberg et al. and PyTorch's hooks treat as ReLU. */
     int guided = e->guided && p->lo == 0.0f;
     gl_clamp_backward_vec(gl_value(e, node->in[0]) + off, gl_grad(e, node->out[0]) + off, p->lo, p->hi, guided,
-                          n, gl_grad(e, node->in[0]) + off);
+                          gl_grad_accumulate(node, 0), n, gl_grad(e, node->in[0]) + off);
 }
 
 static void leaky_forward_range(const gl_node *node, const gl_exec *e, size_t off, size_t n) {
@@ -171,8 +171,10 @@ static void hardsigmoid_backward(const gl_node *node, const gl_exec *e) { act_ru
 static void hardswish_forward(const gl_node *node, const gl_exec *e) { act_run(node, e, hardswish_forward_range); }
 static void hardswish_backward(const gl_node *node, const gl_exec *e) { act_run(node, e, hardswish_backward_range); }
 
-const gl_op gl_op_relu = {.name = "Relu", .build = plain_build, .forward = clamp_forward, .backward = clamp_backward};
-const gl_op gl_op_clip = {.name = "Clip", .build = clip_build, .forward = clamp_forward, .backward = clamp_backward};
+const gl_op gl_op_relu = {.name = "Relu", .build = plain_build, .forward = clamp_forward, .backward = clamp_backward,
+                          .writes_whole_grad = gl_writes_input0_grad};
+const gl_op gl_op_clip = {.name = "Clip", .build = clip_build, .forward = clamp_forward, .backward = clamp_backward,
+                          .writes_whole_grad = gl_writes_input0_grad};
 const gl_op gl_op_leaky_relu = {.name = "LeakyRelu", .build = leaky_build, .forward = leaky_forward, .backward = leaky_backward};
 const gl_op gl_op_sigmoid = {.name = "Sigmoid", .build = plain_build, .forward = sigmoid_forward, .backward = sigmoid_backward};
 const gl_op gl_op_tanh = {.name = "Tanh", .build = plain_build, .forward = tanh_forward, .backward = tanh_backward};

@@ -82,7 +82,8 @@ static gl_status concat_fold(gl_build *b) {
 }
 
 /* Copies between the output and each input slice; forward copies in, backward
- * adds the output gradient's slices back into the inputs' gradients. */
+ * adds (or stores, gl_grad_accumulate) the output gradient's slices back into the
+ * inputs' gradients. */
 static void concat_run(const gl_node *node, const gl_exec *e, int backward) {
     const concat_params *p = node->p;
     int rows = p->outer * e->N, offset = 0;
@@ -90,8 +91,10 @@ static void concat_run(const gl_node *node, const gl_exec *e, int backward) {
         int inner = inner_size(gl_t(e, node->in[k]), p);
         for (int r = 0; r < rows; r++) {
             size_t out_at = (size_t)r * p->out_inner + offset, in_at = (size_t)r * inner;
-            if (backward)
+            if (backward && gl_grad_accumulate(node, k))
                 gl_axpy_vec(1.0f, gl_grad(e, node->out[0]) + out_at, (size_t)inner, gl_grad(e, node->in[k]) + in_at);
+            else if (backward)
+                memcpy(gl_grad(e, node->in[k]) + in_at, gl_grad(e, node->out[0]) + out_at, (size_t)inner * sizeof(float));
             else
                 memcpy(gl_value(e, node->out[0]) + out_at, gl_value(e, node->in[k]) + in_at, (size_t)inner * sizeof(float));
         }
@@ -102,4 +105,10 @@ static void concat_run(const gl_node *node, const gl_exec *e, int backward) {
 static void concat_forward(const gl_node *node, const gl_exec *e) { concat_run(node, e, 0); }
 static void concat_backward(const gl_node *node, const gl_exec *e) { concat_run(node, e, 1); }
 
-const gl_op gl_op_concat = {.name = "Concat", .build = concat_build, .fold = concat_fold, .forward = concat_forward, .backward = concat_backward};
+static int concat_writes_whole_grad(const gl_node *node, int i) {
+    (void)node, (void)i;
+    return 1;
+}
+
+const gl_op gl_op_concat = {.name = "Concat", .build = concat_build, .fold = concat_fold, .forward = concat_forward,
+                            .backward = concat_backward, .writes_whole_grad = concat_writes_whole_grad};

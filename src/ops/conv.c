@@ -266,7 +266,8 @@ static int all_zero(const float *v, int n) {
  * over the output channels whose gradient is not all zero: from a one-hot score a
  * classifier's final convolution (1000 channels) back-propagates through one channel,
  * so gathering the live ones saves nearly all of its cost. w (cout_g, row): the group's
- * weights. Returns how many were live; with none, out is left untouched.
+ * weights. Returns how many were live; with none, out is left untouched when
+ * accumulating, zeroed when not.
  * scratch: cout_g + cout_g/2 * (row + ohw) floats. */
 static int input_gradient(const conv_params *p, const float *w, const float *dy, int ohw, float *out, int ldo,
                           int accumulate, float *scratch) {
@@ -278,7 +279,10 @@ static int input_gradient(const conv_params *p, const float *w, const float *dy,
         gl_gemm_at_vec(row, ohw, p->cout_g, w, row, dy, ohw, out, ldo, accumulate);
         return live;
     }
-    if (!live) return 0;
+    if (!live) {
+        for (int r = 0; r < row && !accumulate; r++) gl_fill(out + (size_t)r * ldo, 0.0f, (size_t)ohw);
+        return 0;
+    }
     float *a = scratch + ((p->cout_g + 3) & ~3);                  /* (live, row): the live rows of w */
     float *b = a + (size_t)row * live;                            /* (live, ohw) */
     for (int j = 0; j < live; j++) {
@@ -304,14 +308,14 @@ static void conv_backward(const gl_node *node, const gl_exec *e) {
         }
         if (p->u) {
             gl_window back = winograd_backward_window(&p->win);
-            winograd_conv(&back, p->cout, p->cin, p->u, 1, dy, NULL, dx, 1, e->scratch);
+            winograd_conv(&back, p->cout, p->cin, p->u, 1, dy, NULL, dx, gl_grad_accumulate(node, 0), e->scratch);
             continue;
         }
         for (int gr = 0; gr < p->groups; gr++) {
             float *dxg = dx + (size_t)gr * p->cin_g * hw;
             const float *dyg = dy + (size_t)gr * p->cout_g * ohw;
             const float *wg = p->w + (size_t)gr * p->cout_g * row;            /* (cout_g, row) */
-            if (p->pointwise) input_gradient(p, wg, dyg, ohw, dxg, hw, 1, sparse);
+            if (p->pointwise) input_gradient(p, wg, dyg, ohw, dxg, hw, gl_grad_accumulate(node, 0), sparse);
             else if (input_gradient(p, wg, dyg, ohw, col, ohw, 0, sparse)) {
                 conv_job job = {p, col, dxg};
                 gl_parallel_for(p->cin_g, 1, col2im_channels, &job);
@@ -320,4 +324,11 @@ static void conv_backward(const gl_node *node, const gl_exec *e) {
     }
 }
 
-const gl_op gl_op_conv = {.name = "Conv", .build = conv_build, .finalize = conv_finalize, .forward = conv_forward, .backward = conv_backward, .randomize = conv_randomize};
+/* Pointwise and Winograd write every element of dX; depthwise and col2im add. */
+static int conv_writes_whole_grad(const gl_node *node, int i) {
+    const conv_params *p = node->p;
+    return i == 0 && !p->depthwise && (p->pointwise || p->u);
+}
+
+const gl_op gl_op_conv = {.name = "Conv", .build = conv_build, .finalize = conv_finalize, .forward = conv_forward,
+                          .backward = conv_backward, .randomize = conv_randomize, .writes_whole_grad = conv_writes_whole_grad};

@@ -102,8 +102,11 @@ static void gemm_forward(const gl_node *node, const gl_exec *e) {
 
 static void gemm_backward(const gl_node *node, const gl_exec *e) {
     const gemm_params *p = node->p;
-    gl_gemm_vec(p->rows * e->N, p->K, p->M, gl_grad(e, node->out[0]), p->M, p->bt, p->K, gl_grad(e, node->in[0]), p->K, 1);
+    gl_gemm_vec(p->rows * e->N, p->K, p->M, gl_grad(e, node->out[0]), p->M, p->bt, p->K, gl_grad(e, node->in[0]), p->K,
+                gl_grad_accumulate(node, 0));
 }
 
-const gl_op gl_op_gemm = {.name = "Gemm", .build = gemm_build, .forward = gemm_forward, .backward = gemm_backward, .randomize = gemm_randomize};
-const gl_op gl_op_matmul = {.name = "MatMul", .build = matmul_build, .forward = gemm_forward, .backward = gemm_backward, .randomize = gemm_randomize};
+const gl_op gl_op_gemm = {.name = "Gemm", .build = gemm_build, .forward = gemm_forward, .backward = gemm_backward, .randomize = gemm_randomize,
+                          .writes_whole_grad = gl_writes_input0_grad};
+const gl_op gl_op_matmul = {.name = "MatMul", .build = matmul_build, .forward = gemm_forward, .backward = gemm_backward, .randomize = gemm_randomize,
+                            .writes_whole_grad = gl_writes_input0_grad};

@@ -162,18 +162,25 @@ static void mean_backward(const gl_node *node, const gl_exec *e) {
     const float *dy = gl_grad(e, node->out[0]);  /* (N*rows, inner) */
     float *dx = gl_grad(e, node->in[0]);         /* (N*rows, size, inner) */
     size_t inner = (size_t)p->inner;
+    int accumulate = gl_grad_accumulate(node, 0);
     for (int r = 0; r < p->rows * e->N; r++) {
         float *d = dx + (size_t)r * p->size * inner;
         if (inner == 1) {
-            gl_affine_vec(d, 1.0f, dy[r] / (float)p->size, (size_t)p->size, d);
+            if (accumulate) gl_affine_vec(d, 1.0f, dy[r] / (float)p->size, (size_t)p->size, d);
+            else gl_fill(d, dy[r] / (float)p->size, (size_t)p->size);
             continue;
         }
-        for (int k = 0; k < p->size; k++) gl_axpy_vec(1.0f / (float)p->size, dy + (size_t)r * inner, inner, d + k * inner);
+        for (int k = 0; k < p->size; k++) {
+            if (accumulate) gl_axpy_vec(1.0f / (float)p->size, dy + (size_t)r * inner, inner, d + k * inner);
+            else gl_affine_vec(dy + (size_t)r * inner, 1.0f / (float)p->size, 0.0f, inner, d + k * inner);
+        }
     }
 }
 
 const gl_op gl_op_maxpool = {.name = "MaxPool", .build = maxpool_build, .forward = maxpool_forward, .backward = maxpool_backward};
 const gl_op gl_op_avgpool = {.name = "AveragePool", .build = avgpool_build, .forward = avgpool_forward, .backward = avgpool_backward};
 const gl_op gl_op_global_maxpool = {.name = "GlobalMaxPool", .build = global_maxpool_build, .forward = maxpool_forward, .backward = maxpool_backward};
-const gl_op gl_op_global_avgpool = {.name = "GlobalAveragePool", .build = gap_build, .forward = mean_forward, .backward = mean_backward};
-const gl_op gl_op_reduce_mean = {.name = "ReduceMean", .build = reduce_mean_build, .forward = mean_forward, .backward = mean_backward};
+const gl_op gl_op_global_avgpool = {.name = "GlobalAveragePool", .build = gap_build, .forward = mean_forward,
+                                    .backward = mean_backward, .writes_whole_grad = gl_writes_input0_grad};
+const gl_op gl_op_reduce_mean = {.name = "ReduceMean", .build = reduce_mean_build, .forward = mean_forward,
+                                 .backward = mean_backward, .writes_whole_grad = gl_writes_input0_grad};

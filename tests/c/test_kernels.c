@@ -103,10 +103,11 @@ static void test_eltwise_n(size_t n) {
         memcpy(v, x, n * sizeof(float));
         gl_clamp_vec(v, lo, hi, n, v);  // in place
         CHECK_CLOSE_REL(v, r, n, TOL);
-        for (int guided = 0; guided < 2; guided++) {
+        for (int mode = 0; mode < 4; mode++) {  // guided or not, accumulating or storing
+            int guided = mode & 1, accumulate = mode >> 1;
             memcpy(v, r, n * sizeof(float));
-            gl_clamp_backward_ref(x, dy, lo, hi, guided, n, r);
-            gl_clamp_backward_vec(x, dy, lo, hi, guided, n, v);
+            gl_clamp_backward_ref(x, dy, lo, hi, guided, accumulate, n, r);
+            gl_clamp_backward_vec(x, dy, lo, hi, guided, accumulate, n, v);
             CHECK_CLOSE_REL(v, r, n, TOL);
         }
     }
@@ -162,13 +163,13 @@ static void test_eltwise_semantics(void) {
     gl_fill(dy, 1.0f, 9);
     gl_fill(dx, 0.0f, 9);
     CHECK_CONTEXT("relu6 backward boundaries");
-    gl_clamp_backward_vec(x, dy, 0.0f, 6.0f, 0, 9, dx);
+    gl_clamp_backward_vec(x, dy, 0.0f, 6.0f, 0, 1, 9, dx);
     const float want[9] = {0, 1, 0, 0, 1, 0, 0, 1, 0};
     CHECK_CLOSE_REL(dx, want, 9, 0.0);
     CHECK_CONTEXT("guided relu6 backward: negative gradients stop");
     for (int i = 0; i < 9; i++) dy[i] = i % 2 ? -1.0f : 1.0f;
     gl_fill(dx, 0.0f, 9);
-    gl_clamp_backward_vec(x, dy, 0.0f, 6.0f, 1, 9, dx);
+    gl_clamp_backward_vec(x, dy, 0.0f, 6.0f, 1, 1, 9, dx);
     const float want_guided[9] = {0, 0, 0, 0, 1, 0, 0, 0, 0};
     CHECK_CLOSE_REL(dx, want_guided, 9, 0.0);
     CHECK_CONTEXT("sigmoid against double precision");
