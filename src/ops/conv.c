@@ -174,24 +174,42 @@ static void winograd_output_channels(void *job, int m0, int m1) {
     gl_winograd_output(j->in, j->channels, m0, m1, j->win, j->th0, j->th1, j->bias, j->out, j->accumulate);
 }
 
+/* The 16 GEMMs of one band, mt[q] (out, nt) = u[q] (out, in) . v[q] (in, nt), or
+ * with u read transposed at the flipped position (the input gradient). */
+typedef struct {
+    int in, out, nt, transposed;
+    const float *u, *v;
+    float *mt;
+} winograd_gemms;
+
+static void winograd_positions(void *job, int q0, int q1) {
+    static const int flip[4] = {3, 1, 2, 0};
+    const winograd_gemms *j = job;
+    size_t in = (size_t)j->in, out = (size_t)j->out, nt = (size_t)j->nt;
+    for (int q = q0; q < q1; q++) {
+        const float *vq = j->v + q * in * nt;
+        float *mq = j->mt + q * out * nt;
+        if (j->transposed) gl_gemm_at_vec(j->out, j->nt, j->in, j->u + (flip[q / 4] * 4 + flip[q % 4]) * in * out, j->out, vq, j->nt, mq, j->nt, 0);
+        else gl_gemm_vec(j->out, j->nt, j->in, j->u + q * out * in, j->in, vq, j->nt, mq, j->nt, 0);
+    }
+}
+
 /* y (out, OH, OW) (+)= the convolution of x (in, H, W) over window g, band by band:
  * per band, 16 GEMMs between the transforms. u (16, out, in), or read transposed
- * (transposed: u holds (16, in, out) and the flipped positions). scratch: v, then mt. */
+ * (transposed: u holds (16, in, out) and the flipped positions). scratch: v, then mt.
+ * Threads split the transforms by channel and the GEMMs by position, each GEMM whole
+ * on one thread: a band's GEMMs are small (SqueezeNet's fire2: 286K multiply-adds), and
+ * splitting each cost 16 hand-offs per band. */
 static void winograd_conv(const gl_window *g, int in, int out, const float *u, int transposed, const float *x,
                           const float *bias, float *y, int accumulate, float *scratch) {
     int TH = (g->OH + 1) / 2, TW = (g->OW + 1) / 2, rows = winograd_band_rows(g);
-    static const int flip[4] = {3, 1, 2, 0};
     for (int th0 = 0; th0 < TH; th0 += rows) {
         int th1 = th0 + rows < TH ? th0 + rows : TH, nt = (th1 - th0) * TW;
         float *v = scratch, *mt = scratch + (size_t)16 * in * nt;  // v (16, in, nt), mt (16, out, nt)
         winograd_job ji = {g, in, th0, th1, x, NULL, v, 0};
         gl_parallel_for(in, 1, winograd_input_channels, &ji);
-        for (int q = 0; q < 16; q++) {
-            const float *vq = v + (size_t)q * in * nt;
-            float *mq = mt + (size_t)q * out * nt;
-            if (transposed) gl_gemm_at_vec(out, nt, in, u + (size_t)(flip[q / 4] * 4 + flip[q % 4]) * in * out, out, vq, nt, mq, nt, 0);
-            else gl_gemm_vec(out, nt, in, u + (size_t)q * out * in, in, vq, nt, mq, nt, 0);
-        }
+        winograd_gemms jg = {in, out, nt, transposed, u, v, mt};
+        gl_parallel_for(16, 1, winograd_positions, &jg);
         winograd_job jo = {g, out, th0, th1, mt, bias, y, accumulate};
         gl_parallel_for(out, 1, winograd_output_channels, &jo);
     }
