@@ -13,6 +13,8 @@
  * reads input columns 2tw-PL .. 2tw-PL+3, so lane j of four adjacent tiles is a
  * stride-2 load. Tiles whose window crosses the input's edge read a zero-padded copy.
  * Tiles are numbered t = (th - th0) * TW + tw within a band of tile rows [th0, th1). */
+#include <string.h>
+
 #include "kernels.h"
 #include "simd.h"
 #include "window_rows.h"
@@ -83,17 +85,48 @@ static void load_tiles(const float *xc, const gl_window *g, int ih0, int tw, int
     }
 }
 
+/* Room on the stack for a band's input rows with their padding (32 KB). */
+enum { PADDED_BAND = 8192 };
+
+/* pad (rows, pw) = the band's input rows 2*th0 - PT ..., each shifted right by PL, zero
+ * outside the input: every tile, at the borders too, then loads its 4 x 4 cells as
+ * stride-2 vectors at 2*tw + j of its rows. xc (H, W): one channel. */
+static void pad_rows(const float *xc, const gl_window *g, int th0, int rows, int pw, float *pad) {
+    for (int r = 0; r < rows; r++, pad += pw) {
+        int ih = 2 * th0 - g->PT + r;
+        if (ih < 0 || ih >= g->H) {
+            gl_fill(pad, 0.0f, (size_t)pw);
+            continue;
+        }
+        gl_fill(pad, 0.0f, (size_t)g->PL);
+        memcpy(pad + g->PL, xc + (size_t)ih * g->W, (size_t)g->W * sizeof(float));
+        gl_fill(pad + g->PL + g->W, 0.0f, (size_t)(pw - g->PL - g->W));
+    }
+}
+
 void gl_winograd_input(const float *x, int C, int c0, int c1, const gl_window *g, int th0, int th1, float *v) {
     // x (C, H, W), v (16, C, nt)
     int TW = (g->OW + 1) / 2;
     size_t nt = (size_t)(th1 - th0) * TW;
+    /* a padded row: the last group's loads reach 2 * (TW rounded up to 4) + 2, and the
+     * input, shifted by PL, ends before OW + 3 */
+    int pw = 2 * ((TW + 3) / 4 * 4) + 3, rows = 2 * (th1 - th0) + 2;
+    float pad[PADDED_BAND];
+    int padded = rows * pw <= PADDED_BAND;  // else tiles at the borders gather their cells
     for (int c = c0; c < c1; c++) {
         const float *xc = x + (size_t)c * g->H * g->W;
+        if (padded) pad_rows(xc, g, th0, rows, pw, pad);
         for (int th = th0; th < th1; th++) {
             for (int tw = 0; tw < TW; tw += 4) {
                 int n = TW - tw < 4 ? TW - tw : 4;
                 gl_v4f d[4][4], t[4][4];
-                load_tiles(xc, g, 2 * th - g->PT, tw, n, d);
+                if (padded) {
+                    const float *pr = pad + (size_t)(2 * (th - th0)) * pw + 2 * tw;
+                    for (int i = 0; i < 4; i++, pr += pw)
+                        for (int j = 0; j < 4; j++) d[i][j] = gl_load_taps(pr + j, 2);
+                } else {
+                    load_tiles(xc, g, 2 * th - g->PT, tw, n, d);
+                }
                 for (int j = 0; j < 4; j++) {  // t = B^T d
                     t[0][j] = gl_v4f_sub(d[0][j], d[2][j]);
                     t[1][j] = gl_v4f_add(d[1][j], d[2][j]);
