@@ -179,7 +179,8 @@ function convTable(layers) {
     const f = k.mflops / k.fwd, b = k.bwd ? k.bwdMflops / k.bwd : null; // MFLOP per ms = GFLOP/s
     out.push(`| ${kind} | ${k.layers} | ${k.mflops.toFixed(0)} | ${f.toFixed(1)} | ${pct(f)} | ${b ? b.toFixed(1) : '-'} | ${b ? pct(b) : '-'} |`);
   }
-  if (kinds.classifier) out.push('', 'The classifier row\'s input-gradient rate counts dense FLOPs: the engine skips output channels whose gradient is all zero, and from a one-hot score all but one of them are.');
+  if (kinds.classifier) out.push('', 'The classifier row counts dense FLOPs: saliency needs one class\'s score, so the engine computes that output channel alone, and back-propagates through it alone.');
+  if (Object.keys(kinds).some((k) => k.endsWith('Winograd'))) out.push('', 'Winograd rows count direct-convolution FLOPs (effective rates): F(2x2, 3x3) does 2.25x fewer multiplies, plus its transforms.');
   return out;
 }
 
@@ -201,10 +202,15 @@ function targets() {
     const s2 = ratio(sq.simd.saliency, sq.threads2.saliency);
     check('SqueezeNet saliency speed-up, 2 threads', s2?.toFixed(2), '>= 1.7', s2 >= 1.7);
     check('SqueezeNet saliency peak wasm memory, MB', sq.simd.peak_mb.toFixed(1), '<= 64', sq.simd.peak_mb <= 64);
-    const convs = sq.simd.layers;
+    // the classifier is left out: in saliency it computes one channel of 1000
+    const convs = sq.simd.layers.filter((l) => l.kind !== 'classifier');
     const rate = convs.reduce((s, l) => s + l.mflops, 0) / convs.reduce((s, l) => s + l.forward_ms, 0);
-    check('SqueezeNet convolutions forward, % of the SIMD limit', `${((rate / limit.limit_gflops) * 100).toFixed(0)}%`, '>= 70%',
-      rate >= 0.7 * limit.limit_gflops);
+    check('SqueezeNet convolutions forward (effective: Winograd layers count direct FLOPs), % of the SIMD limit',
+      `${((rate / limit.limit_gflops) * 100).toFixed(0)}%`, '>= 70%', rate >= 0.7 * limit.limit_gflops);
+    const direct = convs.filter((l) => !l.kind.endsWith('Winograd'));
+    const directRate = direct.reduce((s, l) => s + l.mflops, 0) / direct.reduce((s, l) => s + l.forward_ms, 0);
+    check('SqueezeNet convolutions forward without Winograd (pointwise, strided), % of the SIMD limit',
+      `${((directRate / limit.limit_gflops) * 100).toFixed(0)}%`, '>= 70%', directRate >= 0.7 * limit.limit_gflops);
   }
   if (mb && !mb.skipped) {
     const r = ratio(mb.simd.saliency, peerFigure('mobilenet_v2_1.0_224_float', 'pytorch-1t', 'saliency'));

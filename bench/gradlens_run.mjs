@@ -54,12 +54,13 @@ function convLayers() {
   });
   const convs = nodes.filter((n) => n.op === 'Conv');
   return convs.map((n, k) => {
-    const [cout, cinGroup, kh, kw] = n.weightShape;
-    const depthwise = cinGroup === 1 && n.inputShape[1] > 1;
+    const [cout, , kh, kw] = n.weightShape;
     // a last convolution with one channel per class is the classifier (SqueezeNet's conv10):
-    // its input gradient runs on the one live channel, so it has a row of its own
+    // saliency computes and back-propagates its target's channel alone, so it has a row of its own
     const classifier = k === convs.length - 1 && cout === model.numClasses;
-    const kind = classifier ? 'classifier' : depthwise ? 'depthwise' : kh * kw === 1 ? 'pointwise' : `${kh}x${kw}`;
+    const kind = classifier ? 'classifier'
+      : { winograd: `${kh}x${kw} Winograd`, 'pointwise gemm': 'pointwise', depthwise: 'depthwise' }[n.algorithm]
+        ?? `${kh}x${kw} im2col`;
     return {
       name: n.name, kind, cout, mflops: n.flops / 1e6,
       forward_ms: n.forwardMs / n.forwardImages, backward_ms: n.backwardImages ? n.backwardMs / n.backwardImages : null,

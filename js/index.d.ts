@@ -224,6 +224,10 @@ export interface TopClass {
 export interface NodeProfile {
   name: string;
   op: string;
+  /** How the node runs where its operator has several ways: a Conv's "winograd" (3x3,
+   * stride 1: F(2x2, 3x3), 2.25x fewer multiplies than its flops count), "im2col+gemm",
+   * "pointwise gemm" or "depthwise"; "" otherwise. */
+  algorithm: string;
   /** Per image: 2 x the multiply-adds of a Conv, Gemm or MatMul; 0 for other operators. */
   flops: number;
   /** The first input's shape, per image. */

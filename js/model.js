@@ -324,7 +324,8 @@ export class Model {
 
   /**
    * Per-layer timing, for benchmarks: runs fn() (calls on this model) with the
-   * engine's node timers on and returns, for every node that ran, {name, op, flops
+   * engine's node timers on and returns, for every node that ran, {name, op, algorithm
+   * (a Conv's "winograd", "im2col+gemm", "pointwise gemm" or "depthwise"; else ""), flops
    * (per image: 2 x the multiply-adds of a Conv, Gemm or MatMul), inputShape (the
    * first input's, per image), weightShape (of a constant second input, e.g. a Conv's
    * [cout, cin/group, kh, kw]; [] without),
@@ -336,17 +337,17 @@ export class Model {
     try {
       fn();
       return this.#withBuffers((alloc) => {
-        const [strings, values] = [alloc(2), alloc(28)];
+        const [strings, values] = [alloc(3), alloc(28)];
         const nodes = [];
         const count = e.exports.glw_node_count(this.#live());
         for (let k = 0; k < count; k++) {
           this.#call('glw_node_profile', k, strings, values);
-          const [name, op] = Array.from(e.i32(strings, 2), (ptr) => e.string(ptr));
+          const [name, op, algorithm] = Array.from(e.i32(strings, 3), (ptr) => e.string(ptr));
           const v = new Float64Array(e.memory, values, 14);
           const [active, flops, forwardMs, backwardMs, forwardImages, backwardImages] = v;
           const dims = (from) => Array.from(v.subarray(from, from + 4)).filter((d) => d > 0);
           const [inputShape, weightShape] = [dims(6), dims(10)];
-          if (active) nodes.push({ name, op, flops, inputShape, weightShape, forwardMs, backwardMs, forwardImages, backwardImages });
+          if (active) nodes.push({ name, op, algorithm, flops, inputShape, weightShape, forwardMs, backwardMs, forwardImages, backwardImages });
         }
         return nodes;
       });

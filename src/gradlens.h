@@ -93,6 +93,8 @@ typedef struct {
 } gl_node_time;
 typedef struct {
     const char *name, *op;   /* the ONNX node's name and operator */
+    const char *algorithm;   /* how it runs when the operator has several ways (a Conv: "winograd",
+                                "im2col+gemm", "pointwise gemm", "depthwise"), else "" */
     int active;              /* runs with the scores (not: folded away, unused, or a view like Flatten) */
     double flops;            /* per image: 2 x the multiply-adds of a Conv, Gemm or MatMul */
     int input_dims[4];       /* the first input's shape per image, up to 4 dimensions, zeros after */

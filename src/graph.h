@@ -126,6 +126,8 @@ typedef struct gl_op {
     void (*backward)(const gl_node *node, const gl_exec *e);
     /* optional: redraw the weights at random with their current spread (sanity checks) */
     void (*randomize)(gl_node *node, gl_rng *rng);
+    /* optional: how this node runs, for profiles (static string) */
+    const char *(*algorithm)(const gl_node *node);
     /* optional: nonzero if backward writes every element of input i's gradient and can
      * store it (gl_grad_accumulate): its first writer then needs no zeroed buffer */
     int (*writes_whole_grad)(const gl_node *node, int i);

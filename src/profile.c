@@ -48,6 +48,7 @@ gl_status gl_model_node_profile(const gl_model *m, int k, gl_node_profile *out) 
     /* exporters often leave nodes unnamed: then the name of what the node computes */
     out->name = node->name && *node->name ? node->name : node->nout && node->out[0] >= 0 ? m->g.tensors[node->out[0]].name : "";
     out->op = node->op ? node->op->name : "";
+    out->algorithm = node->op && node->op->algorithm && node->p ? node->op->algorithm(node) : "";
     out->active = node->active && node->op && node->op->forward;
     out->flops = gl_node_flops(&m->g, node);
     const gl_tensor *x = node->nin > 0 && node->in[0] >= 0 ? &m->g.tensors[node->in[0]] : NULL;

@@ -125,6 +125,7 @@ EXPORT int glw_node_profile(const gl_model *m, int k, const char **strings, doub
     if (st) return st;
     strings[0] = p.name;
     strings[1] = p.op;
+    strings[2] = p.algorithm;
     double v[6] = {p.active, p.flops, p.time.forward_ms, p.time.backward_ms, (double)p.time.forward_images,
                    (double)p.time.backward_images};
     for (int i = 0; i < 6; i++) values[i] = v[i];

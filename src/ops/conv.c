@@ -348,5 +348,11 @@ static int conv_writes_whole_grad(const gl_node *node, int i) {
     return i == 0 && !p->depthwise && (p->pointwise || p->u);
 }
 
+static const char *conv_algorithm(const gl_node *node) {
+    const conv_params *p = node->p;
+    return p->depthwise ? "depthwise" : p->u ? "winograd" : p->pointwise ? "pointwise gemm" : "im2col+gemm";
+}
+
 const gl_op gl_op_conv = {.name = "Conv", .build = conv_build, .finalize = conv_finalize, .forward = conv_forward,
-                          .backward = conv_backward, .randomize = conv_randomize, .writes_whole_grad = conv_writes_whole_grad};
+                          .backward = conv_backward, .randomize = conv_randomize, .writes_whole_grad = conv_writes_whole_grad,
+                          .algorithm = conv_algorithm};

@@ -34,3 +34,23 @@ test('profile counts every node that ran, its FLOPs and the images it saw', asyn
   assert.ok(again.every((n) => n.forwardImages === 2 && n.backwardImages === 0));
   model.dispose();
 });
+
+test('profile names the algorithm each convolution ran', async () => {
+  const expected = {
+    // resnet: a stem from 3 channels (too few for Winograd), 3x3 stride-1 blocks of 8 and 16
+    // channels, stride-2 convolutions and a strided 1x1 downsample
+    resnet: ['im2col+gemm', 'winograd', 'winograd', 'im2col+gemm', 'winograd', 'im2col+gemm'],
+    mobilenet: ['im2col+gemm', 'pointwise gemm', 'depthwise', 'pointwise gemm'],
+  };
+  for (const [name, first] of Object.entries(expected)) {
+    const fx = loadFixture(name);
+    const model = await load(fx.onnx, fx.card);
+    const [, c, h, w] = model.inputShape;
+    const x = { data: new Float32Array(c * h * w).fill(0.5), shape: [1, c, h, w] };
+    const nodes = model.profile(() => model.saliency(x, { target: 1 }));
+    const convs = nodes.filter((n) => n.op === 'Conv');
+    assert.deepEqual(convs.slice(0, first.length).map((n) => n.algorithm), first, name);
+    assert.ok(nodes.every((n) => (n.op === 'Conv') === (n.algorithm !== '')), `${name}: only Conv nodes name an algorithm`);
+    model.dispose();
+  }
+});
