@@ -93,12 +93,18 @@ void gl_maxpool_plane_vec(const float *x, const gl_window *g, float *y) {
  * that share a cell simply add one after the other. A NaN maximum equals no tap and takes
  * the reference's route (to the last NaN), as do the outputs whose window crosses the
  * border. */
+enum { MAXPOOL_TAPS = 64 };  /* windows up to 8x8 in the vector backward */
+
 void gl_maxpool_plane_backward_vec(const float *x, const float *y, const float *dy, const gl_window *g, float *dx) {
     // x (H,W), y (OH,OW), dy (OH,OW), dx (H,W)
-    if (!gl_window_rows_vectorized(g) || (double)g->KH * g->DH * g->W + g->KW * g->DW >= (double)(1 << 24)) {
+    if (!gl_window_rows_vectorized(g) || g->KH * g->KW > MAXPOOL_TAPS ||
+        (double)g->KH * g->DH * g->W + g->KW * g->DW >= (double)(1 << 24)) {
         gl_maxpool_plane_backward_ref(x, dy, g, dx);
         return;
     }
+    gl_v4f taps_at[MAXPOOL_TAPS];  // tap (kh, kw) as kh*DH*W + kw*DW, in every lane
+    for (int kh = 0; kh < g->KH; kh++)
+        for (int kw = 0; kw < g->KW; kw++) taps_at[kh * g->KW + kw] = gl_v4f_splat((float)(kh * g->DH * g->W + kw * g->DW));
     /* outputs [lo, hi) have every tap inside the row; a stride-2 load also reads the cell
      * past its last tap, which must stay inside the row too */
     int lo0, hi0, lo1, hi1;
@@ -118,8 +124,7 @@ void gl_maxpool_plane_backward_vec(const float *x, const float *y, const float *
                 if (ih < 0 || ih >= g->H) continue;
                 const float *xr = x + (size_t)ih * g->W + ow * g->SW - g->PL;
                 for (int kw = g->KW - 1; kw >= 0; kw--)
-                    tap = gl_v4f_select(gl_v4f_eq(gl_load_taps(xr + kw * g->DW, g->SW), yv),
-                                        gl_v4f_splat((float)(kh * g->DH * g->W + kw * g->DW)), tap);
+                    tap = gl_v4f_select(gl_v4f_eq(gl_load_taps(xr + kw * g->DW, g->SW), yv), taps_at[kh * g->KW + kw], tap);
             }
             float taps[4];
             gl_v4f_store(taps, tap);
