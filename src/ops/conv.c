@@ -247,8 +247,10 @@ static void conv_forward(const gl_node *node, const gl_exec *e) {
     for (int n = 0; n < e->N; n++) {
         const float *x = gl_value(e, node->in[0]) + (size_t)n * p->cin * hw;   /* (cin, H, W) */
         float *y = gl_value(e, node->out[0]) + (size_t)n * p->cout * ohw;       /* (cout, OH, OW) */
-        if (node->class_conv && e->only_class && p->groups == 1) {
-            /* one class's channel: the same sums, in the same order, as the full GEMM's row */
+        if (node->class_conv && e->only_class && p->groups == 1 && !p->depthwise && !p->u) {
+            /* one class's channel: the same sums, in the same order, as the full GEMM's row.
+             * Depthwise and Winograd convolutions compute every channel: theirs are other
+             * sums, and they have no im2col scratch */
             int c = e->only_class[n];
             gl_fill(y, 0.0f, (size_t)p->cout * ohw);
             gl_gemm_bias_vec(1, ohw, row, p->w + (size_t)c * row, row, columns(p, x, e->scratch), ohw, p->bias + c,

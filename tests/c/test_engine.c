@@ -358,6 +358,44 @@ static void typed_fields(void) {
           logits[2][0], logits[2][1]);
 }
 
+/* Classifiers that end in a Conv of one channel per class, then ReLU and global average
+ * pooling: target-score runs compute the target's channel alone where the Conv runs a
+ * GEMM. Their gradients must be exactly those of the full forward (gl_gradient, one-hot
+ * weights), whatever the Conv runs: Winograd, one input channel (the depthwise kernel,
+ * which has no im2col scratch: a fuzzer found it overrun), pointwise. */
+static void class_convs(void) {
+    static const struct { int cin, hw, classes, k; } cases[] = {{8, 40, 10, 3}, {1, 12, 5, 3}, {8, 9, 6, 1}};
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        int cin = cases[t].cin, hw = cases[t].hw, K = cases[t].classes, k = cases[t].k, pad = k / 2;
+        CHECK_CONTEXT("class conv %d -> %d classes, %dx%d kernel, %dx%d", cin, K, k, k, hw, hw);
+        ow_model om;
+        ow_begin(&om, 13, DIMS(1, cin, hw, hw));
+        ow_node(&om, "Conv", "x,w", "c", OW_INTS("pads", 4, pad, pad, pad, pad), OW_END);
+        ow_node(&om, "Relu", "c", "r", OW_END);
+        ow_node(&om, "GlobalAveragePool", "r", "g", OW_END);
+        ow_node(&om, "Flatten", "g", "y", OW_END);
+        int nw = K * cin * k * k, n = 2, image = cin * hw * hw;
+        float *w = malloc(sizeof(float) * (size_t)nw), *x = malloc(sizeof(float) * (size_t)n * image);
+        float *grad = malloc(sizeof(float) * (size_t)n * image), *full = malloc(sizeof(float) * (size_t)n * image);
+        float *weights = calloc((size_t)n * K, sizeof(float));
+        for (int i = 0; i < nw; i++) w[i] = (float)((i * 7919) % 17) / 8.0f - 1.0f;
+        for (int i = 0; i < n * image; i++) x[i] = (float)((i * 31) % 23) / 23.0f;
+        ow_init(&om, "w", 4, DIMS(K, cin, k, k), w, NULL);
+        ow_end(&om, "y");
+        gl_model *m = NULL;
+        CHECK(load(om.buf, om.len, &m) == GL_OK, "load: %s", gl_last_error());
+        ow_free(&om);
+        int32_t targets[2] = {1, K - 1};
+        for (int i = 0; i < n; i++) weights[i * K + targets[i]] = 1.0f;
+        gl_images images = {x, n, cin, hw, hw};
+        CHECK(m && gl_saliency(m, &images, targets, NULL, grad) == GL_OK, "saliency: %s", gl_last_error());
+        CHECK(m && gl_gradient(m, &images, weights, -1, full, NULL) == GL_OK, "gradient: %s", gl_last_error());
+        CHECK(!memcmp(grad, full, sizeof(float) * (size_t)n * image), "the one-channel gradient differs");
+        gl_model_free(m);
+        free(w), free(x), free(grad), free(full), free(weights);
+    }
+}
+
 /* Every method runs clean under the sanitizers, names survive loading, and the
  * methods' defining identities hold. */
 static void methods(void) {
@@ -463,5 +501,6 @@ int main(int argc, char **argv) {
     batches();
     typed_fields();
     methods();
+    class_convs();
     return check_summary();
 }
