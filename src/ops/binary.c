@@ -197,10 +197,13 @@ static void binary_backward(const gl_node *node, const gl_exec *e) {
         for (int k = 0; k < 2; k++) {
             float *dk = operand_grad(node, e, k, n);
             if (!dk) continue;
+            int store = !gl_grad_accumulate(node, k);   /* FORM_SAME only: see binary_writes_whole_grad */
             if (p->form == FORM_SAME && p->kind == BIN_ADD) {
-                gl_axpy_vec(1.0f, dy, numel, dk);
+                if (store) memcpy(dk, dy, numel * sizeof(float));
+                else gl_axpy_vec(1.0f, dy, numel, dk);
             } else if (p->form == FORM_SAME) {
-                gl_mul_add_vec(dy, k ? a : b, numel, dk);
+                if (store) gl_mul_vec(dy, k ? a : b, numel, dk);
+                else gl_mul_add_vec(dy, k ? a : b, numel, dk);
             } else {
                 general_ctx c = {p->kind, k, a, b, dy, dk};
                 gl_broadcast_each(&p->bc, general_backward_one, &c);
@@ -209,7 +212,16 @@ static void binary_backward(const gl_node *node, const gl_exec *e) {
     }
 }
 
-const gl_op gl_op_add = {.name = "Add", .build = add_build, .fold = gl_fold_elementwise, .forward = binary_forward, .backward = binary_backward};
+/* Operands of the output's shape (residual Adds, gates of the same shape) get their
+ * whole gradient, dy or dy times the other operand; broadcast ones get sums. */
+static int binary_writes_whole_grad(const gl_node *node, int i) {
+    const bin_params *p = node->p;
+    return p->form == FORM_SAME && i < 2 && !p->constant[i];
+}
+
+const gl_op gl_op_add = {.name = "Add", .build = add_build, .fold = gl_fold_elementwise, .forward = binary_forward,
+                         .backward = binary_backward, .writes_whole_grad = binary_writes_whole_grad};
 const gl_op gl_op_sub = {.name = "Sub", .build = sub_build, .fold = gl_fold_elementwise, .forward = binary_forward, .backward = binary_backward};
-const gl_op gl_op_mul = {.name = "Mul", .build = mul_build, .fold = gl_fold_elementwise, .forward = binary_forward, .backward = binary_backward};
+const gl_op gl_op_mul = {.name = "Mul", .build = mul_build, .fold = gl_fold_elementwise, .forward = binary_forward,
+                         .backward = binary_backward, .writes_whole_grad = binary_writes_whole_grad};
 const gl_op gl_op_div = {.name = "Div", .build = div_build, .fold = gl_fold_elementwise, .forward = binary_forward, .backward = binary_backward};

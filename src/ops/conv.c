@@ -135,11 +135,15 @@ static gl_status conv_finalize(gl_graph *g, gl_node *node, size_t *scratch) {
 
 /* Work on one image split by channel: im2col, (cin_g, H, W) in, (cin_g*KK, OH*OW) out;
  * col2im, the reverse; depthwise by group, forward (cin, H, W) x in, (cout, OH, OW) y
- * out, backward dy in, dx out. */
+ * out, backward dy in, dx out. The backward ones add into dx, after zeroing their
+ * channels of it when they are its first writer (store): no separate pass over the
+ * whole gradient, and the plane is still in cache for the adds. col2im with in NULL (no
+ * live channel) only zeroes. */
 typedef struct {
     const conv_params *p;
     const float *in;
     float *out;
+    int store;
 } conv_job;
 
 static void im2col_channels(void *job, int c0, int c1) {
@@ -151,7 +155,9 @@ static void im2col_channels(void *job, int c0, int c1) {
 static void col2im_channels(void *job, int c0, int c1) {
     const conv_job *j = job;
     const gl_window *g = &j->p->win;
-    gl_col2im_add(j->in + (size_t)c0 * j->p->kk * g->OH * g->OW, c1 - c0, g, j->out + (size_t)c0 * g->H * g->W);
+    float *dx = j->out + (size_t)c0 * g->H * g->W;
+    if (j->store) gl_fill(dx, 0.0f, (size_t)(c1 - c0) * g->H * g->W);
+    if (j->in) gl_col2im_add(j->in + (size_t)c0 * j->p->kk * g->OH * g->OW, c1 - c0, g, dx);
 }
 
 /* Winograd transforms of one band, split by channel: the input's channels into v, the
@@ -229,6 +235,7 @@ static void dwconv_backward_groups(void *job, int g0, int g1) {
     const conv_job *j = job;
     const conv_params *p = j->p;
     size_t hw = (size_t)p->win.H * p->win.W, ohw = (size_t)p->win.OH * p->win.OW;
+    if (j->store) gl_fill(j->out + g0 * hw, 0.0f, (size_t)(g1 - g0) * hw);
     for (int oc = g0 * p->cout_g; oc < g1 * p->cout_g; oc++)
         gl_dwconv_plane_backward_vec(j->in + oc * ohw, p->w + (size_t)oc * p->kk, &p->win, j->out + oc / p->cout_g * hw);
 }
@@ -236,7 +243,7 @@ static void dwconv_backward_groups(void *job, int g0, int g1) {
 /* col (row, OH*OW): x's columns, im2col'ed into scratch unless the conv is pointwise. */
 static const float *columns(const conv_params *p, const float *x, float *scratch) {
     if (p->pointwise) return x;
-    conv_job job = {p, x, scratch};
+    conv_job job = {p, x, scratch, 0};
     gl_parallel_for(p->cin_g, 1, im2col_channels, &job);
     return scratch;
 }
@@ -258,7 +265,7 @@ static void conv_forward(const gl_node *node, const gl_exec *e) {
             continue;
         }
         if (p->depthwise) {
-            conv_job job = {p, x, y};
+            conv_job job = {p, x, y, 0};
             gl_parallel_for(p->groups, 1, dwconv_groups, &job);
             continue;
         }
@@ -318,36 +325,40 @@ static void conv_backward(const gl_node *node, const gl_exec *e) {
     int hw = p->win.H * p->win.W, ohw = p->win.OH * p->win.OW, row = p->cin_g * p->kk;
     float *col = e->scratch;                                               /* (row, OH*OW) */
     float *sparse = p->pointwise ? e->scratch : e->scratch + (size_t)row * ohw;
+    int accumulate = gl_grad_accumulate(node, 0);
     for (int n = 0; n < e->N; n++) {
         float *dx = gl_grad(e, node->in[0]) + (size_t)n * p->cin * hw;        /* (cin, H, W) */
         const float *dy = gl_grad(e, node->out[0]) + (size_t)n * p->cout * ohw; /* (cout, OH, OW) */
         if (p->depthwise) {
-            conv_job job = {p, dy, dx};
+            conv_job job = {p, dy, dx, !accumulate};
             gl_parallel_for(p->groups, 1, dwconv_backward_groups, &job);
             continue;
         }
         if (p->u) {
             gl_window back = winograd_backward_window(&p->win);
-            winograd_conv(&back, p->cout, p->cin, p->u, 1, dy, NULL, dx, gl_grad_accumulate(node, 0), e->scratch);
+            winograd_conv(&back, p->cout, p->cin, p->u, 1, dy, NULL, dx, accumulate, e->scratch);
             continue;
         }
         for (int gr = 0; gr < p->groups; gr++) {
             float *dxg = dx + (size_t)gr * p->cin_g * hw;
             const float *dyg = dy + (size_t)gr * p->cout_g * ohw;
             const float *wg = p->w + (size_t)gr * p->cout_g * row;            /* (cout_g, row) */
-            if (p->pointwise) input_gradient(p, wg, dyg, ohw, dxg, hw, gl_grad_accumulate(node, 0), sparse);
-            else if (input_gradient(p, wg, dyg, ohw, col, ohw, 0, sparse)) {
-                conv_job job = {p, col, dxg};
+            if (p->pointwise) {
+                input_gradient(p, wg, dyg, ohw, dxg, hw, accumulate, sparse);
+            } else {
+                int live = input_gradient(p, wg, dyg, ohw, col, ohw, 0, sparse);
+                conv_job job = {p, live ? col : NULL, dxg, !accumulate};
                 gl_parallel_for(p->cin_g, 1, col2im_channels, &job);
             }
         }
     }
 }
 
-/* Pointwise and Winograd write every element of dX; depthwise and col2im add. */
+/* Every path writes every element of dX: pointwise and Winograd directly, col2im and
+ * depthwise after zeroing it channel by channel. */
 static int conv_writes_whole_grad(const gl_node *node, int i) {
-    const conv_params *p = node->p;
-    return i == 0 && !p->depthwise && (p->pointwise || p->u);
+    (void)node;
+    return i == 0;
 }
 
 static const char *conv_algorithm(const gl_node *node) {
