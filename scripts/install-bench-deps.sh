@@ -15,8 +15,10 @@ need=()
 dpkg-query -W -f '${Status}' libopenblas0-pthread 2>/dev/null | grep -q 'ok installed' || need+=(libopenblas0-pthread)
 apt_install_missing "${need[@]}"
 
-alt=$(update-alternatives --get-selections | awk '$1 ~ /^libblas\.so\.3-/ {print $1; exit}')
-if [[ -n $alt ]] && ! update-alternatives --query "$alt" | grep -q '^Value: .*openblas'; then
+# Readers of a pipe take all of it (no awk exit, no grep -q): one that stops early makes
+# the writer die of SIGPIPE, which pipefail turns into a failure now and then.
+alt=$(update-alternatives --get-selections | awk '!found && $1 ~ /^libblas\.so\.3-/ {print $1; found = 1}')
+if [[ -n $alt ]] && ! update-alternatives --query "$alt" | grep '^Value: .*openblas' >/dev/null; then
     sudo=""
     [[ $(id -u) == 0 ]] || sudo=sudo
     $sudo update-alternatives --auto "$alt"
