@@ -85,9 +85,9 @@ typedef struct {
     float *mem;              /* plan_floats * N */
     float *scratch;          /* scratch_floats */
     int guided;              /* backward with the guided-backpropagation ReLU rule */
-    /* (N) the one class per image whose score the run needs, or NULL: every class. The
-     * class_conv node then computes that channel alone and zeros the others, so only
-     * these scores are valid. */
+    /* (N) the one class per image whose score the run needs, or NULL: every class. A
+     * class_conv node that runs a GEMM then computes that channel alone and zeros the
+     * others, so only these scores are valid. */
     const int32_t *only_class;
     gl_node_time *profile;   /* (nnodes) per-node times to add to, or NULL */
 } gl_exec;

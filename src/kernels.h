@@ -59,6 +59,8 @@ void gl_col2im_add(const float *dcol, int C, const gl_window *g, float *dx);
  * the rows of G g), over dX's window (winograd_backward_window in ops/conv.c). */
 /* u (16, M, C) from w (M, C, 3, 3) */
 void gl_winograd_weights(int M, int C, const float *w, float *u);
+/* The position of u that holds position q of the flipped weights' transform. */
+int gl_winograd_flipped(int q);
 /* v (16, C, nt): channels [c0, c1) of the band's transformed input tiles. x (C, H, W) */
 void gl_winograd_input(const float *x, int C, int c0, int c1, const gl_window *g, int th0, int th1, float *v);
 /* y (M, OH, OW) = (or += when accumulate) bias[m] (if bias) + channels [m0, m1) of the

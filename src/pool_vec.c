@@ -86,6 +86,8 @@ void gl_maxpool_plane_vec(const float *x, const gl_window *g, float *y) {
     }
 }
 
+enum { MAXPOOL_TAPS = 64 };  /* windows up to 8x8 in the vector backward */
+
 /* Four outputs of a row at once. Each window's taps are compared with its maximum y in
  * reverse (kh, kw) order, each match overwriting the tap noted so far, so what remains
  * is the first maximal tap (the reference's), held as kh*DH*W + kw (a float: exact below
@@ -93,8 +95,6 @@ void gl_maxpool_plane_vec(const float *x, const gl_window *g, float *y) {
  * that share a cell simply add one after the other. A NaN maximum equals no tap and takes
  * the reference's route (to the last NaN), as do the outputs whose window crosses the
  * border. */
-enum { MAXPOOL_TAPS = 64 };  /* windows up to 8x8 in the vector backward */
-
 void gl_maxpool_plane_backward_vec(const float *x, const float *y, const float *dy, const gl_window *g, float *dx) {
     // x (H,W), y (OH,OW), dy (OH,OW), dx (H,W)
     if (!gl_window_rows_vectorized(g) || g->KH * g->KW > MAXPOOL_TAPS ||

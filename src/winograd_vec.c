@@ -39,6 +39,11 @@ void gl_winograd_weights(int M, int C, const float *w, float *u) {
     }
 }
 
+int gl_winograd_flipped(int q) {
+    static const int f[4] = {3, 1, 2, 0};  // G rev(g) = rows 3, 1, 2, 0 of G g
+    return f[q / 4] * 4 + f[q % 4];
+}
+
 /* p[0 .. n) = v's first n lanes */
 static void store_lanes(float *p, gl_v4f v, int n) {
     if (n == 4) {

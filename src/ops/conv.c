@@ -119,12 +119,14 @@ static gl_status conv_finalize(gl_graph *g, gl_node *node, size_t *scratch) {
     /* Winograd: a band's transformed tiles, forward and backward; otherwise im2col
      * columns, then the sparse operands of the input gradient. In 64 bits: size_t is
      * 32-bit in wasm, where 4096 x 2^20 columns wrapped around to nothing */
-    uint64_t need = (p->pointwise ? 0 : (uint64_t)row * ohw) + (uint64_t)p->cout_g + half * ((uint64_t)row + ohw) + 8;
+    uint64_t need;
     if (p->u) {
         gl_window back = winograd_backward_window(&p->win);
         uint64_t forward = winograd_scratch(&p->win, p->cin, p->cout), backward = winograd_scratch(&back, p->cout, p->cin);
         need = forward > backward ? forward : backward;
         gl_winograd_weights(p->cout, p->cin, p->w, p->u);
+    } else {
+        need = (p->pointwise ? 0 : (uint64_t)row * ohw) + (uint64_t)p->cout_g + half * ((uint64_t)row + ohw) + 8;
     }
     if (need > SIZE_MAX / 8)
         return gl_fail(GL_ERR_OUT_OF_MEMORY, "the convolution's im2col buffer would take %llu MB",
@@ -189,13 +191,12 @@ typedef struct {
 } winograd_gemms;
 
 static void winograd_positions(void *job, int q0, int q1) {
-    static const int flip[4] = {3, 1, 2, 0};
     const winograd_gemms *j = job;
     size_t in = (size_t)j->in, out = (size_t)j->out, nt = (size_t)j->nt;
     for (int q = q0; q < q1; q++) {
         const float *vq = j->v + q * in * nt;
         float *mq = j->mt + q * out * nt;
-        if (j->transposed) gl_gemm_at_vec(j->out, j->nt, j->in, j->u + (flip[q / 4] * 4 + flip[q % 4]) * in * out, j->out, vq, j->nt, mq, j->nt, 0);
+        if (j->transposed) gl_gemm_at_vec(j->out, j->nt, j->in, j->u + (size_t)gl_winograd_flipped(q) * in * out, j->out, vq, j->nt, mq, j->nt, 0);
         else gl_gemm_vec(j->out, j->nt, j->in, j->u + q * out * in, j->in, vq, j->nt, mq, j->nt, 0);
     }
 }
@@ -354,18 +355,13 @@ static void conv_backward(const gl_node *node, const gl_exec *e) {
     }
 }
 
-/* Every path writes every element of dX: pointwise and Winograd directly, col2im and
- * depthwise after zeroing it channel by channel. */
-static int conv_writes_whole_grad(const gl_node *node, int i) {
-    (void)node;
-    return i == 0;
-}
-
 static const char *conv_algorithm(const gl_node *node) {
     const conv_params *p = node->p;
     return p->depthwise ? "depthwise" : p->u ? "winograd" : p->pointwise ? "pointwise gemm" : "im2col+gemm";
 }
 
+/* writes_whole_grad: every path writes all of dX, pointwise and Winograd directly,
+ * col2im and depthwise after zeroing their channels */
 const gl_op gl_op_conv = {.name = "Conv", .build = conv_build, .finalize = conv_finalize, .forward = conv_forward,
-                          .backward = conv_backward, .randomize = conv_randomize, .writes_whole_grad = conv_writes_whole_grad,
-                          .algorithm = conv_algorithm};
+                          .backward = conv_backward, .randomize = conv_randomize,
+                          .writes_whole_grad = gl_writes_input0_grad, .algorithm = conv_algorithm};

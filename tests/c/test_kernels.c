@@ -429,7 +429,6 @@ static void test_maxpool_ties(void) {
  * differently: relative L2 1e-5. */
 static void winograd_run(const gl_window *g, int in, int out, const float *u, int transposed, const float *x,
                          const float *bias, float *y, int accumulate) {
-    static const int flip[4] = {3, 1, 2, 0};
     int TH = (g->OH + 1) / 2, TW = (g->OW + 1) / 2, split = check_rand_int(&rng, 0, TH);
     for (int band = 0; band < 2; band++) {
         int th0 = band ? split : 0, th1 = band ? TH : split, nt = (th1 - th0) * TW;
@@ -438,7 +437,7 @@ static void winograd_run(const gl_window *g, int in, int out, const float *u, in
         gl_winograd_input(x, in, 0, in, g, th0, th1, v);
         for (int q = 0; q < 16; q++) {
             float *a = rand_buf((size_t)out * in, 0, 0);  // a (out, in): position q's weights
-            const float *uq = u + (size_t)(transposed ? flip[q / 4] * 4 + flip[q % 4] : q) * in * out;
+            const float *uq = u + (size_t)(transposed ? gl_winograd_flipped(q) : q) * in * out;
             for (int o = 0; o < out; o++)
                 for (int i = 0; i < in; i++) a[o * in + i] = transposed ? uq[i * out + o] : uq[o * in + i];
             gl_gemm_ref(out, nt, in, a, in, v + (size_t)q * in * nt, nt, mt + (size_t)q * out * nt, nt, 0);
