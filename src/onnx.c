@@ -221,6 +221,9 @@ static gl_status parse_attr(gl_pb msg, gl_arena *a, onnx_attr *at) {
     if (n && !at->type) at->type = ONNX_ATTR_INTS;
     if (at->type == ONNX_ATTR_INTS) at->n = (int)n;
     if (r.bad || bad) return gl_fail(GL_ERR_MODEL, "attribute '%s': malformed AttributeProto", at->name);
+    /* callers read a TENSOR attribute's tensor: its type alone (field 20) is not one */
+    if (at->type == ONNX_ATTR_TENSOR && !at->t)
+        return gl_fail(GL_ERR_MODEL, "attribute '%s' is of type TENSOR but holds no tensor", at->name);
     /* An empty list is still a list: callers may memcpy from it (memcpy from NULL
      * is undefined even for 0 bytes), so FLOATS and INTS always get an array. */
     if (at->type == ONNX_ATTR_FLOATS && !at->floats && !(at->floats = gl_arena_array(a, 1, sizeof(float))))
