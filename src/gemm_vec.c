@@ -17,7 +17,7 @@
 #include "parallel.h"
 #include "simd.h"
 
-enum { MR = 4, NR = 8, KC = 256 };
+enum { MR = GL_GEMM_MR, NR = GL_GEMM_NR, KC = 256 };
 
 static int min_int(int a, int b) { return a < b ? a : b; }
 
@@ -97,6 +97,10 @@ static void gemm_tile_edge(int trans, int mr, int nc, int kc, const float *a, in
     gemm_tile(trans, mr, kc, a, lda, bp, t, NR, accumulate || bias, NULL);
     for (int r = 0; r < mr; r++)
         for (int j = 0; j < nc; j++) c[(size_t)r * ldc + j] = t[r * NR + j];
+}
+
+void gl_gemm_tile_vec(int trans, int mr, int K, const float *a, int lda, const float *bp, float *c, int ldc) {
+    gemm_tile(trans, mr, K, a, lda, bp, c, ldc, 0, NULL);
 }
 
 typedef struct {

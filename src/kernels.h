@@ -31,6 +31,11 @@ void gl_gemm_at_vec(int M, int N, int K, const float *A, int lda, const float *B
 /* C (M,N) = bias[i] + A . B: a convolution's forward with its bias fused. */
 void gl_gemm_bias_vec(int M, int N, int K, const float *A, int lda, const float *B, int ldb, const float *bias,
                       float *C, int ldc);
+/* The GEMMs' register tile: c (mr, ldc) = rows [0, mr) of A . bp (K, GL_GEMM_NR), mr in
+ * 1..GL_GEMM_MR, for callers that lay B out in panels themselves (Winograd). Row r of A
+ * is a[r*lda + k], or a[k*lda + r] when trans (A stored transposed). */
+enum { GL_GEMM_MR = 4, GL_GEMM_NR = 8 };
+void gl_gemm_tile_vec(int trans, int mr, int K, const float *a, int lda, const float *bp, float *c, int ldc);
 
 /* ---- 2-D window geometry shared by convolution and pooling --------------- */
 typedef struct {
@@ -51,22 +56,27 @@ void gl_col2im_add(const float *dcol, int C, const gl_window *g, float *dx);
 
 /* ---- Winograd F(2x2, 3x3): 3x3, stride 1, no dilation (winograd_vec.c) -------
  * Output tiles of 2x2: TH = (OH+1)/2 rows of TW = (OW+1)/2 tiles; a band of tile rows
- * [th0, th1) holds nt = (th1-th0)*TW tiles. The convolution of the band is
- *   for each of the 16 positions p: mt[p] (M, nt) = u[p] (M, C) . v[p] (C, nt)
- * between gl_winograd_input and gl_winograd_output. The input gradient of the same
- * convolution is one too: dY convolved with the weights flipped and transposed, whose
- * u at position (i, j) is u^T at (f(i), f(j)), f swapping 0 and 3 (flipping g reverses
- * the rows of G g), over dX's window (winograd_backward_window in ops/conv.c). */
+ * [th0, th1) holds nt = (th1-th0)*TW tiles, in P = ceil(nt / GL_GEMM_NR) panels. The
+ * convolution of the band is
+ *   for each of the 16 positions q: M[q] (M, nt) = u[q] (M, C) . v[q] (C, nt)
+ * between the input transform (gl_winograd_input) and the output transform, which
+ * gl_winograd_panels runs panel by panel around the GEMMs. The input gradient of the
+ * same convolution is one too: dY convolved with the weights flipped and transposed,
+ * whose u at position (i, j) is u^T at (f(i), f(j)), f swapping 0 and 3 (flipping g
+ * reverses the rows of G g), over dX's window (winograd_backward_window in ops/conv.c). */
 /* u (16, M, C) from w (M, C, 3, 3) */
 void gl_winograd_weights(int M, int C, const float *w, float *u);
 /* The position of u that holds position q of the flipped weights' transform. */
 int gl_winograd_flipped(int q);
-/* v (16, C, nt): channels [c0, c1) of the band's transformed input tiles. x (C, H, W) */
+/* v (P, 16, C, GL_GEMM_NR), positions a little more than C * GL_GEMM_NR floats apart:
+ * channels [c0, c1) of the band's transformed input tiles, zero past nt. x (C, H, W) */
+size_t gl_winograd_input_floats(int C, size_t nt);  // v's size
 void gl_winograd_input(const float *x, int C, int c0, int c1, const gl_window *g, int th0, int th1, float *v);
-/* y (M, OH, OW) = (or += when accumulate) bias[m] (if bias) + channels [m0, m1) of the
- * band's outputs from mt (16, M, nt). */
-void gl_winograd_output(const float *mt, int M, int m0, int m1, const gl_window *g, int th0, int th1,
-                        const float *bias, float *y, int accumulate);
+/* y (M, OH, OW) = (or += when accumulate) bias[m] (if bias) + the band's outputs in
+ * panels [p0, p1), from v and u (16, M, C), or u (16, C, M) read transposed at the
+ * flipped positions (transposed: the input gradient). */
+void gl_winograd_panels(const float *u, int transposed, int C, int M, const float *v, int p0, int p1,
+                        const gl_window *g, int th0, int th1, const float *bias, float *y, int accumulate);
 
 /* ---- depthwise convolution, one channel plane ---------------------------- */
 /* y (OH,OW) = bias + sum_{kh,kw} w[kh,kw] * x[oh*SH-PT+kh*DH, ow*SW-PL+kw*DW]  (zero padding)

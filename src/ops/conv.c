@@ -98,16 +98,19 @@ static gl_window winograd_backward_window(const gl_window *g) {
                        .DH = 1, .DW = 1, .PT = 2 - g->PT, .PL = 2 - g->PL};
 }
 
-/* Tile rows per band of a Winograd convolution with `in` and `out` channels over
- * output window g: about 256 tiles, enough columns for the GEMMs; each tile needs
- * 16 * (in + out) floats of scratch. */
-enum { WINOGRAD_BAND_TILES = 256 };
-static int winograd_band_rows(const gl_window *g) {
-    int TH = (g->OH + 1) / 2, TW = (g->OW + 1) / 2, rows = (WINOGRAD_BAND_TILES + TW - 1) / TW;
-    return rows < TH ? rows : TH;
+/* Tile rows per band of a Winograd convolution with `in` input channels over output
+ * window g: as many as keep the band's transformed input (16 * in floats per tile)
+ * within WINOGRAD_BAND_FLOATS (1 MB, about L2), at least one. (At a quarter of that,
+ * the input gradients of SqueezeNet's fire4 and fire5 took 10% longer: more bands,
+ * each padding its input rows again.) */
+enum { WINOGRAD_BAND_FLOATS = 1 << 18 };
+static int winograd_band_rows(const gl_window *g, int in) {
+    int TH = (g->OH + 1) / 2, TW = (g->OW + 1) / 2, rows = WINOGRAD_BAND_FLOATS / (16 * in) / TW;
+    return rows < 1 ? 1 : rows < TH ? rows : TH;
 }
-static uint64_t winograd_scratch(const gl_window *g, int in, int out) {
-    return (uint64_t)16 * (uint64_t)(in + out) * (uint64_t)winograd_band_rows(g) * (uint64_t)((g->OW + 1) / 2);
+/* the band's transformed input */
+static uint64_t winograd_scratch(const gl_window *g, int in) {
+    return gl_winograd_input_floats(in, (size_t)winograd_band_rows(g, in) * (size_t)((g->OW + 1) / 2));
 }
 
 static gl_status conv_finalize(gl_graph *g, gl_node *node, size_t *scratch) {
@@ -122,7 +125,7 @@ static gl_status conv_finalize(gl_graph *g, gl_node *node, size_t *scratch) {
     uint64_t need;
     if (p->u) {
         gl_window back = winograd_backward_window(&p->win);
-        uint64_t forward = winograd_scratch(&p->win, p->cin, p->cout), backward = winograd_scratch(&back, p->cout, p->cin);
+        uint64_t forward = winograd_scratch(&p->win, p->cin), backward = winograd_scratch(&back, p->cout);
         need = forward > backward ? forward : backward;
         gl_winograd_weights(p->cout, p->cin, p->w, p->u);
     } else {
@@ -162,63 +165,37 @@ static void col2im_channels(void *job, int c0, int c1) {
     if (j->in) gl_col2im_add(j->in + (size_t)c0 * j->p->kk * g->OH * g->OW, c1 - c0, g, dx);
 }
 
-/* Winograd transforms of one band, split by channel: the input's channels into v, the
- * output's from mt. */
+/* One band of a Winograd convolution: the input transform split by channel, then the
+ * GEMMs and output transform split by panel. */
 typedef struct {
     const gl_window *win;
-    int channels, th0, th1;
-    const float *in, *bias;
-    float *out;
-    int accumulate;
-} winograd_job;
+    int in, out, th0, th1, transposed, accumulate;
+    const float *x, *u, *bias;
+    float *v, *y;
+} winograd_band;
 
 static void winograd_input_channels(void *job, int c0, int c1) {
-    const winograd_job *j = job;
-    gl_winograd_input(j->in, j->channels, c0, c1, j->win, j->th0, j->th1, j->out);
+    const winograd_band *j = job;
+    gl_winograd_input(j->x, j->in, c0, c1, j->win, j->th0, j->th1, j->v);
 }
 
-static void winograd_output_channels(void *job, int m0, int m1) {
-    const winograd_job *j = job;
-    gl_winograd_output(j->in, j->channels, m0, m1, j->win, j->th0, j->th1, j->bias, j->out, j->accumulate);
+static void winograd_output_panels(void *job, int p0, int p1) {
+    const winograd_band *j = job;
+    gl_winograd_panels(j->u, j->transposed, j->in, j->out, j->v, p0, p1, j->win, j->th0, j->th1, j->bias, j->y,
+                       j->accumulate);
 }
 
-/* The 16 GEMMs of one band, mt[q] (out, nt) = u[q] (out, in) . v[q] (in, nt), or
- * with u read transposed at the flipped position (the input gradient). */
-typedef struct {
-    int in, out, nt, transposed;
-    const float *u, *v;
-    float *mt;
-} winograd_gemms;
-
-static void winograd_positions(void *job, int q0, int q1) {
-    const winograd_gemms *j = job;
-    size_t in = (size_t)j->in, out = (size_t)j->out, nt = (size_t)j->nt;
-    for (int q = q0; q < q1; q++) {
-        const float *vq = j->v + q * in * nt;
-        float *mq = j->mt + q * out * nt;
-        if (j->transposed) gl_gemm_at_vec(j->out, j->nt, j->in, j->u + (size_t)gl_winograd_flipped(q) * in * out, j->out, vq, j->nt, mq, j->nt, 0);
-        else gl_gemm_vec(j->out, j->nt, j->in, j->u + q * out * in, j->in, vq, j->nt, mq, j->nt, 0);
-    }
-}
-
-/* y (out, OH, OW) (+)= the convolution of x (in, H, W) over window g, band by band:
- * per band, 16 GEMMs between the transforms. u (16, out, in), or read transposed
- * (transposed: u holds (16, in, out) and the flipped positions). scratch: v, then mt.
- * Threads split the transforms by channel and the GEMMs by position, each GEMM whole
- * on one thread: a band's GEMMs are small (SqueezeNet's fire2: 286K multiply-adds), and
- * splitting each cost 16 hand-offs per band. */
+/* y (out, OH, OW) (+)= the convolution of x (in, H, W) over window g, band by band.
+ * u (16, out, in), or read transposed (transposed: u holds (16, in, out) and the
+ * flipped positions). scratch: the band's transformed input. */
 static void winograd_conv(const gl_window *g, int in, int out, const float *u, int transposed, const float *x,
                           const float *bias, float *y, int accumulate, float *scratch) {
-    int TH = (g->OH + 1) / 2, TW = (g->OW + 1) / 2, rows = winograd_band_rows(g);
+    int TH = (g->OH + 1) / 2, TW = (g->OW + 1) / 2, rows = winograd_band_rows(g, in);
     for (int th0 = 0; th0 < TH; th0 += rows) {
-        int th1 = th0 + rows < TH ? th0 + rows : TH, nt = (th1 - th0) * TW;
-        float *v = scratch, *mt = scratch + (size_t)16 * in * nt;  // v (16, in, nt), mt (16, out, nt)
-        winograd_job ji = {g, in, th0, th1, x, NULL, v, 0};
-        gl_parallel_for(in, 1, winograd_input_channels, &ji);
-        winograd_gemms jg = {in, out, nt, transposed, u, v, mt};
-        gl_parallel_for(16, 1, winograd_positions, &jg);
-        winograd_job jo = {g, out, th0, th1, mt, bias, y, accumulate};
-        gl_parallel_for(out, 1, winograd_output_channels, &jo);
+        int th1 = th0 + rows < TH ? th0 + rows : TH, panels = ((th1 - th0) * TW + GL_GEMM_NR - 1) / GL_GEMM_NR;
+        winograd_band band = {g, in, out, th0, th1, transposed, accumulate, x, u, bias, scratch, y};
+        gl_parallel_for(in, 1, winograd_input_channels, &band);
+        gl_parallel_for(panels, 1, winograd_output_panels, &band);
     }
 }
 
