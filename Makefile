@@ -16,11 +16,13 @@ ENGINE_SRCS = src/status.c src/arena.c src/arena_helpers.c src/pb.c src/onnx.c s
 include mk/kernels.mk
 HEADERS = $(wildcard src/*.h)
 
-# Standalone wasm instantiated by our own JS (js/wasm.js): no Emscripten glue,
+# Standalone wasm instantiated by our own JS (js/engine.js): no Emscripten glue,
 # so the same module loads in Node, browsers and workers. Imports: the progress
-# callback and the memory-growth notification.
+# callback and the memory-growth notification. The stack takes 1 MB of the initial
+# memory, not Emscripten's 5 MB: the deepest frames hold 32 KB buffers, and every
+# megabyte of wasm memory counts (SqueezeNet saliency peaks at 64 MB).
 WASM_FLAGS = -O3 -DNDEBUG -sSTANDALONE_WASM --no-entry -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB \
-             -sINITIAL_MEMORY=16MB -sERROR_ON_UNDEFINED_SYMBOLS=0 -sWARN_ON_UNDEFINED_SYMBOLS=0 \
+             -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB -sERROR_ON_UNDEFINED_SYMBOLS=0 -sWARN_ON_UNDEFINED_SYMBOLS=0 \
              -sEXPORTED_FUNCTIONS=_glw_malloc,_glw_free_buffer
 
 # SIMD + pthreads: shared memory, one instance of the module per thread. This is
@@ -32,7 +34,7 @@ WASM_FLAGS = -O3 -DNDEBUG -sSTANDALONE_WASM --no-entry -sALLOW_MEMORY_GROWTH=1 -
 # minify them for its glue).
 MT_KERNEL_SRCS = $(filter-out src/parallel_serial.c,$(KERNEL_SRCS)) src/parallel_pthread.c
 MT_FLAGS = -O3 -DNDEBUG -pthread -msimd128 --no-entry -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB \
-           -sINITIAL_MEMORY=16MB -Wno-pthreads-mem-growth -sERROR_ON_UNDEFINED_SYMBOLS=0 \
+           -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB -Wno-pthreads-mem-growth -sERROR_ON_UNDEFINED_SYMBOLS=0 \
            -sWARN_ON_UNDEFINED_SYMBOLS=0 -sEXPORTED_FUNCTIONS=_glw_malloc,_glw_free_buffer \
            -sDECLARE_ASM_MODULE_EXPORTS=0
 

@@ -54,26 +54,29 @@ void gl_im2col(const float *x, int C, const gl_window *g, float *col);
 /* The adjoint of gl_im2col: dx (C,H,W) += scatter of dcol (C*KH*KW, OH*OW). */
 void gl_col2im_add(const float *dcol, int C, const gl_window *g, float *dx);
 
-/* ---- Winograd F(2x2, 3x3): 3x3, stride 1, no dilation (winograd_vec.c) -------
- * Output tiles of 2x2: TH = (OH+1)/2 rows of TW = (OW+1)/2 tiles; a band of tile rows
- * [th0, th1) holds nt = (th1-th0)*TW tiles, in P = ceil(nt / GL_GEMM_NR) panels. The
- * convolution of the band is
- *   for each of the 16 positions q: M[q] (M, nt) = u[q] (M, C) . v[q] (C, nt)
+/* ---- Winograd F(4x4, 3x3): 3x3, stride 1, no dilation (winograd_vec.c) -------
+ * Output tiles of 4x4: TH = ceil(OH/4) rows of TW = ceil(OW/4) tiles; a band of tile
+ * rows [th0, th1) holds nt = (th1-th0)*TW tiles, in P = ceil(nt / GL_GEMM_NR) panels.
+ * The convolution of the band is
+ *   for each of the 36 positions q: M[q] (M, nt) = u[q] (M, C) . v[q] (C, nt)
  * between the input transform (gl_winograd_input) and the output transform, which
  * gl_winograd_panels runs panel by panel around the GEMMs. The input gradient of the
  * same convolution is one too: dY convolved with the weights flipped and transposed,
- * whose u at position (i, j) is u^T at (f(i), f(j)), f swapping 0 and 3 (flipping g
- * reverses the rows of G g), over dX's window (winograd_backward_window in ops/conv.c). */
-/* u (16, M, C) from w (M, C, 3, 3) */
+ * whose u at position q is u^T at gl_winograd_flipped(q), over dX's window
+ * (winograd_backward_window in ops/conv.c). */
+enum { GL_WINOGRAD_OUT = 4, GL_WINOGRAD_POSITIONS = 36 };
+/* u (36, M, C) from w (M, C, 3, 3) */
 void gl_winograd_weights(int M, int C, const float *w, float *u);
 /* The position of u that holds position q of the flipped weights' transform. */
 int gl_winograd_flipped(int q);
-/* v (P, 16, C, GL_GEMM_NR), positions a little more than C * GL_GEMM_NR floats apart:
+/* Tile rows per band for C input channels over output window g (at least 1). */
+int gl_winograd_band_rows(const gl_window *g, int C);
+/* v (P, 36, C, GL_GEMM_NR), positions a little more than C * GL_GEMM_NR floats apart:
  * channels [c0, c1) of the band's transformed input tiles, zero past nt. x (C, H, W) */
 size_t gl_winograd_input_floats(int C, size_t nt);  // v's size
 void gl_winograd_input(const float *x, int C, int c0, int c1, const gl_window *g, int th0, int th1, float *v);
 /* y (M, OH, OW) = (or += when accumulate) bias[m] (if bias) + the band's outputs in
- * panels [p0, p1), from v and u (16, M, C), or u (16, C, M) read transposed at the
+ * panels [p0, p1), from v and u (36, M, C), or u (36, C, M) read transposed at the
  * flipped positions (transposed: the input gradient). */
 void gl_winograd_panels(const float *u, int transposed, int C, int M, const float *v, int p0, int p1,
                         const gl_window *g, int th0, int th1, const float *bias, float *y, int accumulate);

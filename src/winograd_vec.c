@@ -1,77 +1,100 @@
-/* Winograd F(2x2, 3x3) (Lavin & Gray 2016) on simd.h: a 3x3 stride-1 convolution
- * computes each 2x2 block of outputs from a 4x4 input tile with 16 multiplies per
- * input-output channel pair instead of 36. The input tiles and the weights are
- * transformed (V = B^T d B, U = G g G^T), the 16 transformed positions become 16
- * GEMMs over the channels, and the outputs come back through Y = A^T M A:
+/* Winograd F(4x4, 3x3) (Lavin & Gray 2016) on simd.h: a 3x3 stride-1 convolution
+ * computes each 4x4 block of outputs from a 6x6 input tile with 36 multiplies per
+ * input-output channel pair instead of 144. The input tiles and the weights are
+ * transformed (V = B^T d B, U = G g G^T), the 36 transformed positions become 36
+ * GEMMs over the channels, and the outputs come back through Y = A^T M A.
  *
- *   B^T = | 1  0 -1  0 |    G = | 1    0    0  |    A^T = | 1  1  1  0 |
- *         | 0  1  1  0 |        | 1/2  1/2  1/2 |          | 0  1 -1 -1 |
- *         | 0 -1  1  0 |        | 1/2 -1/2  1/2 |
- *         | 0  1  0 -1 |        | 0    0    1  |
+ * The matrices come from polynomial interpolation at the points 0, 1, -1, 2, 1/2 and
+ * infinity (scripts/winograd_points.py derives and checks them). That set is closed
+ * under p -> 1/p, which is what flipping the kernel does to its transform (g(x) ->
+ * x^2 g(1/x)), and the rows of G are scaled so that the transform of the flipped
+ * kernel is the forward one with its positions permuted (0 <-> inf, 2 <-> 1/2): the
+ * input gradient, a convolution with the flipped kernel, reads the same U. (The usual
+ * points 0, +-1, +-2, inf would need a second transformed copy of the weights.)
+ *
+ *   B^T = | 1  -5/2    0    5/2  -1  0 |   G = |  1     0     0   |   A^T = | 1 1  1 1  1   0 |
+ *         | 0   1    -3/2  -3/2   1  0 |       | -1    -1    -1   |         | 0 1 -1 2  1/2 0 |
+ *         | 0  -1     7/2  -7/2   1  0 |       |  1/9  -1/9   1/9 |         | 0 1  1 4  1/4 0 |
+ *         | 0   1/8  -1/4  -1/8  1/4 0 |       |  4/9   8/9  16/9 |         | 0 1 -1 8  1/8 1 |
+ *         | 0   2    -1    -2     1  0 |       | 16/9   8/9   4/9 |
+ *         | 0  -1     5/2   0   -5/2 1 |       |  0     0     1   |
  *
  * The transforms run on four tiles at once, one tile per lane: a group is four
  * consecutive tiles of a band of tile rows [th0, th1), numbered t = (th - th0) * TW + tw.
- * Tile tw reads input columns 2tw-PL .. 2tw-PL+3, so lane j of four adjacent tiles of a
- * row is a stride-2 load; a group across the end of a tile row loads each row's run of
- * lanes on its own. Tiles whose window crosses the input's edge read a zero-padded
- * copy. Groups pair into panels of GL_GEMM_NR tiles: the columns of the GEMM
- * micro-kernel.
+ * Tile tw reads input columns 4tw-PL .. 4tw-PL+5: five vector loads of a row and a
+ * transpose give the six cells of four adjacent tiles; a group across the end of a
+ * tile row loads each row's run of lanes on its own. Tiles whose window crosses the
+ * input's edge read a zero-padded copy. Groups pair into panels of GL_GEMM_NR tiles:
+ * the columns of the GEMM micro-kernel.
  *
  * The input transform writes each panel's tiles where the micro-kernel reads them
- * (no packing), and per panel and strip of GL_GEMM_MR output channels the 16 GEMM
- * tiles land in a 2 KB buffer that the output transform reads at once: the GEMMs'
- * products never leave L1. Written out whole, as 16 GEMMs over a band, they went
- * through L2 and beyond, and the transforms took a third of SqueezeNet's Winograd
- * time. Fused, SqueezeNet's Winograd layers take 7.5 ms forward instead of 8.4, and
- * 8.3 for the input gradients instead of 9.0 (one thread, each layer's best of 24). */
+ * (no packing), and per panel and strip of GL_GEMM_MR output channels the 36 GEMM
+ * tiles land in a 4.5 KB buffer that the output transform reads at once: the GEMMs'
+ * products never leave L1. */
 #include <string.h>
 
 #include "kernels.h"
 #include "simd.h"
-#include "window_rows.h"
+
+enum { NR = GL_GEMM_NR, MR = GL_GEMM_MR, Q = GL_WINOGRAD_POSITIONS, OUT = GL_WINOGRAD_OUT, TILE = OUT + 2 };
 
 void gl_winograd_weights(int M, int C, const float *w, float *u) {
-    // w (M, C, 3, 3), u (16, M, C)
+    // w (M, C, 3, 3), u (36, M, C)
+    static const double G[TILE][3] = {{1, 0, 0},           {-1, -1, -1},         {1 / 9.0, -1 / 9.0, 1 / 9.0},
+                                      {4 / 9.0, 8 / 9.0, 16 / 9.0}, {16 / 9.0, 8 / 9.0, 4 / 9.0}, {0, 0, 1}};
     for (int m = 0; m < M; m++) {
         for (int c = 0; c < C; c++) {
             const float *g = w + ((size_t)m * C + c) * 9;  // g (3, 3)
-            float s[4][3];                                  // s = G g
-            for (int k = 0; k < 3; k++) {
-                s[0][k] = g[k];
-                s[1][k] = 0.5f * (g[k] + g[3 + k] + g[6 + k]);
-                s[2][k] = 0.5f * (g[k] - g[3 + k] + g[6 + k]);
-                s[3][k] = g[6 + k];
-            }
-            for (int i = 0; i < 4; i++) {  // U = s G^T
-                float r[4] = {s[i][0], 0.5f * (s[i][0] + s[i][1] + s[i][2]), 0.5f * (s[i][0] - s[i][1] + s[i][2]), s[i][2]};
-                for (int j = 0; j < 4; j++) u[((size_t)(i * 4 + j) * M + m) * C + c] = r[j];
-            }
+            double s[TILE][3];                               // s = G g
+            for (int i = 0; i < TILE; i++)
+                for (int k = 0; k < 3; k++) s[i][k] = G[i][0] * g[k] + G[i][1] * g[3 + k] + G[i][2] * g[6 + k];
+            for (int i = 0; i < TILE; i++)  // U = s G^T
+                for (int j = 0; j < TILE; j++)
+                    u[((size_t)(i * TILE + j) * M + m) * C + c] =
+                        (float)(s[i][0] * G[j][0] + s[i][1] * G[j][1] + s[i][2] * G[j][2]);
         }
     }
 }
 
 int gl_winograd_flipped(int q) {
-    static const int f[4] = {3, 1, 2, 0};  // G rev(g) = rows 3, 1, 2, 0 of G g
-    return f[q / 4] * 4 + f[q % 4];
+    static const int f[TILE] = {5, 1, 2, 4, 3, 0};  // G rev(g) = rows 5, 1, 2, 4, 3, 0 of G g
+    return f[q / TILE] * TILE + f[q % TILE];
 }
-
-enum { NR = GL_GEMM_NR, MR = GL_GEMM_MR };
 
 /* The cells of one position in one panel are C rows of NR floats, the micro-kernel's
  * B operand. Positions lie POSITION_SKEW floats further apart than that: with C * NR a
- * power of two, the input transform's 16 stores per tile group all fell into the same
- * few L1 sets (SqueezeNet's fire2 input gradient: 0.58 ms for its transforms, 0.40
- * skewed). */
+ * power of two, the input transform's stores per tile group all fell into the same
+ * few L1 sets (SqueezeNet's fire2 input gradient, F(2x2, 3x3): 0.58 ms for its
+ * transforms, 0.40 skewed). */
 enum { POSITION_SKEW = 16 };
 static size_t position_stride(int C) { return (size_t)C * NR + POSITION_SKEW; }
 
 size_t gl_winograd_input_floats(int C, size_t nt) {
-    return (nt + NR - 1) / NR * 16 * position_stride(C);
+    return (nt + NR - 1) / NR * Q * position_stride(C);
+}
+
+/* Room on the stack for a band's padded input rows (32 KB), and the margin before and
+ * after them that the loads of a run may touch for lanes they do not keep. */
+enum { PADDED_BAND = 8192, PAD_MARGIN = 16 };
+
+/* Padded row width: the input shifted right by PL ends before 4 * TW + 3. */
+static int padded_width(int TW) { return OUT * TW + 4; }
+
+/* The band's transformed input within BAND_FLOATS (1 MB, about L2; with a quarter of
+ * that SqueezeNet's input gradients of fire4 and fire5 took 10% longer, F(2x2, 3x3):
+ * more bands, each padding its input rows again), and its padded rows on the stack. */
+enum { BAND_FLOATS = 1 << 18 };
+
+int gl_winograd_band_rows(const gl_window *g, int C) {
+    int TH = (g->OH + OUT - 1) / OUT, TW = (g->OW + OUT - 1) / OUT;
+    int rows = BAND_FLOATS / (Q * C) / TW, fit = ((PADDED_BAND - 2 * PAD_MARGIN) / padded_width(TW) - 2) / OUT;
+    if (fit >= 1 && rows > fit) rows = fit;  // rows too wide for even one tile row gather from x instead
+    return rows < 1 ? 1 : rows < TH ? rows : TH;
 }
 
 /* Tile t's cell at position 0 of channel c; position q is q * position_stride(C) on. */
 static float *cell(float *v, int C, int c, size_t t) {
-    return v + (t / NR) * 16 * position_stride(C) + (size_t)c * NR + t % NR;
+    return v + (t / NR) * Q * position_stride(C) + (size_t)c * NR + t % NR;
 }
 
 /* Lanes l of [first, last). */
@@ -81,70 +104,86 @@ static gl_v4m lanes_between(int first, int last) {
     return gl_v4m_andnot(gl_v4f_gt(l, gl_v4f_splat(first - 0.5f)), gl_v4f_gt(l, gl_v4f_splat(last - 0.5f)));
 }
 
+/* r[j] = a[j] b[j] c[j] d[j]: the 4x4 transpose. */
+static inline void transpose4(gl_v4f a, gl_v4f b, gl_v4f c, gl_v4f d, gl_v4f r[4]) {
+    gl_v4f ac_lo = gl_v4f_zip_lo(a, c), ac_hi = gl_v4f_zip_hi(a, c);
+    gl_v4f bd_lo = gl_v4f_zip_lo(b, d), bd_hi = gl_v4f_zip_hi(b, d);
+    r[0] = gl_v4f_zip_lo(ac_lo, bd_lo);
+    r[1] = gl_v4f_zip_hi(ac_lo, bd_lo);
+    r[2] = gl_v4f_zip_lo(ac_hi, bd_hi);
+    r[3] = gl_v4f_zip_hi(ac_hi, bd_hi);
+}
+
+/* d[j], lane l: p[4l + j], j < 6: one input row's cells of four adjacent tiles. Reads p[0 .. 20). */
+static inline void load_cells(const float *p, gl_v4f d[TILE]) {
+    gl_v4f a0 = gl_v4f_load(p), a1 = gl_v4f_load(p + 4), a2 = gl_v4f_load(p + 8), a3 = gl_v4f_load(p + 12),
+           a4 = gl_v4f_load(p + 16);
+    transpose4(a0, a1, a2, a3, d);
+    gl_v4f a13 = gl_v4f_zip_lo(a1, a3), a24 = gl_v4f_zip_lo(a2, a4);  // columns 4 and 5: those of a1 .. a4
+    d[4] = gl_v4f_zip_lo(a13, a24);
+    d[5] = gl_v4f_zip_hi(a13, a24);
+}
+
 /* A group is four consecutive tiles t0 .. t0+3 of the band (t0 a multiple of 4, so in
  * one panel), one per lane; where a tile row ends inside it, each row's run of lanes
  * is read on its own. Lanes past nt are zero. */
 
 /* d[i][j], lane l: cell (i, j) of tile t0 + l, tile row tr, column tw of the band, from
- * its padded rows: pad (rows, pw), with PAD_MARGIN floats before and after, which the
- * runs' loads may touch for lanes they do not keep. */
-enum { PAD_MARGIN = 16 };
+ * its padded rows pad (rows, pw). */
 static void load_group_padded(const float *pad, int pw, int TW, size_t nt, size_t t0, int tr, int tw,
-                              gl_v4f d[4][4]) {
+                              gl_v4f d[TILE][TILE]) {
     if (tw + 4 <= TW && t0 + 4 <= nt) {
-        const float *pr = pad + (size_t)(2 * tr) * pw + 2 * tw;
-        for (int i = 0; i < 4; i++, pr += pw)
-            for (int j = 0; j < 4; j++) d[i][j] = gl_load_taps(pr + j, 2);
+        const float *pr = pad + (size_t)(OUT * tr) * pw + OUT * tw;
+        for (int i = 0; i < TILE; i++, pr += pw) load_cells(pr, d[i]);
         return;
     }
-    for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 4; j++) d[i][j] = gl_v4f_zero();
+    for (int i = 0; i < TILE; i++)
+        for (int j = 0; j < TILE; j++) d[i][j] = gl_v4f_zero();
     for (int l0 = 0; l0 < 4 && t0 + (size_t)l0 < nt; tr++, tw = 0) {
         int l1 = l0 + TW - tw < 4 ? l0 + TW - tw : 4;
         if (t0 + (size_t)l1 > nt) l1 = (int)(nt - t0);
         gl_v4m keep = lanes_between(l0, l1);
-        const float *pr = pad + (size_t)(2 * tr) * pw + 2 * (tw - l0);  // lane l0 is tile tw
-        for (int i = 0; i < 4; i++, pr += pw)
-            for (int j = 0; j < 4; j++) d[i][j] = gl_v4f_select(keep, gl_load_taps(pr + j, 2), d[i][j]);
+        const float *pr = pad + (size_t)(OUT * tr) * pw + OUT * (tw - l0);  // lane l0 is tile tw
+        for (int i = 0; i < TILE; i++, pr += pw) {
+            gl_v4f row[TILE];
+            load_cells(pr, row);
+            for (int j = 0; j < TILE; j++) d[i][j] = gl_v4f_select(keep, row[j], d[i][j]);
+        }
         l0 = l1;
     }
 }
 
 /* The same from the unpadded channel xc (H, W), for bands too wide for the stack:
- * stride-2 loads where the four tiles' windows lie inside the input, else cell by cell. */
+ * vector loads where the four tiles' windows lie inside the input, else cell by cell. */
 static void load_group_gather(const float *xc, const gl_window *g, int TW, size_t nt, size_t t0, int th, int tw,
-                              gl_v4f d[4][4]) {
-    int iw0 = 2 * tw - g->PL, ih0 = 2 * th - g->PT;
-    if (tw + 4 <= TW && t0 + 4 <= nt && iw0 >= 0 && iw0 + 11 <= g->W && ih0 >= 0 && ih0 + 4 <= g->H) {
-        const float *xr = xc + (size_t)ih0 * g->W + iw0;  // the last stride-2 load reads iw0 + 10
-        for (int i = 0; i < 4; i++, xr += g->W)
-            for (int j = 0; j < 4; j++) d[i][j] = gl_load_taps(xr + j, 2);
+                              gl_v4f d[TILE][TILE]) {
+    int iw0 = OUT * tw - g->PL, ih0 = OUT * th - g->PT;
+    if (tw + 4 <= TW && t0 + 4 <= nt && iw0 >= 0 && iw0 + 20 <= g->W && ih0 >= 0 && ih0 + TILE <= g->H) {
+        const float *xr = xc + (size_t)ih0 * g->W + iw0;
+        for (int i = 0; i < TILE; i++, xr += g->W) load_cells(xr, d[i]);
         return;
     }
-    float patch[4][4][4] = {{{0}}};  // patch (i, j, lane)
+    float patch[TILE][TILE][4] = {{{0}}};  // patch (i, j, lane)
     for (int l = 0; l < 4 && t0 + (size_t)l < nt; l++, tw++) {
         if (tw == TW) th++, tw = 0;
-        for (int i = 0; i < 4; i++) {
-            int ih = 2 * th - g->PT + i;
-            for (int j = 0; j < 4 && ih >= 0 && ih < g->H; j++) {
-                int iw = 2 * tw - g->PL + j;
+        for (int i = 0; i < TILE; i++) {
+            int ih = OUT * th - g->PT + i;
+            for (int j = 0; j < TILE && ih >= 0 && ih < g->H; j++) {
+                int iw = OUT * tw - g->PL + j;
                 if (iw >= 0 && iw < g->W) patch[i][j][l] = xc[(size_t)ih * g->W + iw];
             }
         }
     }
-    for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 4; j++) d[i][j] = gl_v4f_load(patch[i][j]);
+    for (int i = 0; i < TILE; i++)
+        for (int j = 0; j < TILE; j++) d[i][j] = gl_v4f_load(patch[i][j]);
 }
 
-/* Room on the stack for a band's padded input rows (32 KB). */
-enum { PADDED_BAND = 8192 };
-
-/* pad (rows, pw) = the band's input rows 2*th0 - PT ..., each shifted right by PL, zero
- * outside the input: every tile, at the borders too, then loads its 4 x 4 cells as
- * stride-2 vectors at 2*tw + j of its rows. xc (H, W): one channel. */
+/* pad (rows, pw) = the band's input rows 4*th0 - PT ..., each shifted right by PL, zero
+ * outside the input: every tile, at the borders too, then loads its cells at 4*tw + j
+ * of its rows. xc (H, W): one channel. */
 static void pad_rows(const float *xc, const gl_window *g, int th0, int rows, int pw, float *pad) {
     for (int r = 0; r < rows; r++, pad += pw) {
-        int ih = 2 * th0 - g->PT + r;
+        int ih = OUT * th0 - g->PT + r;
         if (ih < 0 || ih >= g->H) {
             gl_fill(pad, 0.0f, (size_t)pw);
             continue;
@@ -155,13 +194,22 @@ static void pad_rows(const float *xc, const gl_window *g, int th0, int rows, int
     }
 }
 
+/* o = B^T d over six values */
+static inline void input_1d(const gl_v4f d[TILE], gl_v4f o[TILE]) {
+    gl_v4f w13 = gl_v4f_sub(d[1], d[3]), w42 = gl_v4f_sub(d[4], d[2]);
+    o[0] = gl_v4f_sub(gl_v4f_sub(d[0], d[4]), gl_v4f_mul(gl_v4f_splat(2.5f), w13));
+    o[1] = gl_v4f_sub(gl_v4f_add(d[1], d[4]), gl_v4f_mul(gl_v4f_splat(1.5f), gl_v4f_add(d[2], d[3])));
+    o[2] = gl_v4f_add(gl_v4f_sub(d[4], d[1]), gl_v4f_mul(gl_v4f_splat(3.5f), gl_v4f_sub(d[2], d[3])));
+    o[3] = gl_v4f_add(gl_v4f_mul(gl_v4f_splat(0.125f), w13), gl_v4f_mul(gl_v4f_splat(0.25f), w42));
+    o[4] = gl_v4f_add(gl_v4f_add(w13, w13), w42);
+    o[5] = gl_v4f_sub(gl_v4f_sub(d[5], d[1]), gl_v4f_mul(gl_v4f_splat(2.5f), w42));
+}
+
 void gl_winograd_input(const float *x, int C, int c0, int c1, const gl_window *g, int th0, int th1, float *v) {
-    // x (C, H, W), v (P, 16, C, NR) with positions position_stride(C) apart
-    int TW = (g->OW + 1) / 2;
+    // x (C, H, W), v (P, 36, C, NR) with positions position_stride(C) apart
+    int TW = (g->OW + OUT - 1) / OUT;
     size_t nt = (size_t)(th1 - th0) * TW, groups = (nt + NR - 1) / NR * (NR / 4), qs = position_stride(C);
-    /* a padded row: a run's loads reach 2 * TW + 8 (four lanes from tile TW - 1), and
-     * the input, shifted by PL, ends before OW + 3 */
-    int pw = 2 * TW + 9, rows = 2 * (th1 - th0) + 2;
+    int pw = padded_width(TW), rows = OUT * (th1 - th0) + 2;
     float buffer[PADDED_BAND];
     int padded = rows * pw + 2 * PAD_MARGIN <= PADDED_BAND;  // else the band gathers from x
     const float *pad = buffer + PAD_MARGIN;
@@ -174,69 +222,73 @@ void gl_winograd_input(const float *x, int C, int c0, int c1, const gl_window *g
         if (padded) pad_rows(xc, g, th0, rows, pw, buffer + PAD_MARGIN);
         int tr = 0, tw = 0;  // tile t0's row in the band and column
         for (size_t k = 0, t0 = 0; k < groups; k++, t0 += 4) {
-            gl_v4f d[4][4], t[4][4];
+            gl_v4f d[TILE][TILE], t[TILE][TILE];
             if (padded) load_group_padded(pad, pw, TW, nt, t0, tr, tw, d);
             else load_group_gather(xc, g, TW, nt, t0, th0 + tr, tw, d);
             for (tw += 4; tw >= TW; tw -= TW) tr++;
-            for (int j = 0; j < 4; j++) {  // t = B^T d
-                t[0][j] = gl_v4f_sub(d[0][j], d[2][j]);
-                t[1][j] = gl_v4f_add(d[1][j], d[2][j]);
-                t[2][j] = gl_v4f_sub(d[2][j], d[1][j]);
-                t[3][j] = gl_v4f_sub(d[1][j], d[3][j]);
+            for (int j = 0; j < TILE; j++) {  // t = B^T d, column by column
+                gl_v4f col[TILE], out[TILE];
+                for (int i = 0; i < TILE; i++) col[i] = d[i][j];
+                input_1d(col, out);
+                for (int i = 0; i < TILE; i++) t[i][j] = out[i];
             }
             float *out = cell(v, C, c, t0);
-            for (int i = 0; i < 4; i++, out += 4 * qs) {  // V = t B
-                gl_v4f_store(out, gl_v4f_sub(t[i][0], t[i][2]));
-                gl_v4f_store(out + qs, gl_v4f_add(t[i][1], t[i][2]));
-                gl_v4f_store(out + 2 * qs, gl_v4f_sub(t[i][2], t[i][1]));
-                gl_v4f_store(out + 3 * qs, gl_v4f_sub(t[i][1], t[i][3]));
+            for (int i = 0; i < TILE; i++) {  // V = t B, row by row
+                gl_v4f vi[TILE];
+                input_1d(t[i], vi);
+                for (int j = 0; j < TILE; j++) gl_v4f_store(out + (size_t)(i * TILE + j) * qs, vi[j]);
             }
         }
     }
 }
 
-/* y[0 .. n) (+)= v[0 .. n), n <= 8 of a row's outputs */
+/* o = A^T m: four values from six */
+static inline void output_1d(const gl_v4f m[TILE], gl_v4f o[OUT]) {
+    gl_v4f a = gl_v4f_add(m[1], m[2]), b = gl_v4f_sub(m[1], m[2]);
+    o[0] = gl_v4f_add(gl_v4f_add(m[0], a), gl_v4f_add(m[3], m[4]));
+    o[1] = gl_v4f_add(b, gl_v4f_add(gl_v4f_add(m[3], m[3]), gl_v4f_mul(gl_v4f_splat(0.5f), m[4])));
+    o[2] = gl_v4f_add(a, gl_v4f_add(gl_v4f_mul(gl_v4f_splat(4.0f), m[3]), gl_v4f_mul(gl_v4f_splat(0.25f), m[4])));
+    o[3] = gl_v4f_add(gl_v4f_add(b, m[5]),
+                      gl_v4f_add(gl_v4f_mul(gl_v4f_splat(8.0f), m[3]), gl_v4f_mul(gl_v4f_splat(0.125f), m[4])));
+}
+
+/* y[0 .. n) (+)= v[0 .. n) */
 static void put_row(float *y, const float *v, int n, int accumulate) {
     for (int k = 0; k < n; k++) y[k] = accumulate ? y[k] + v[k] : v[k];
 }
 
-/* One channel's 2x2 outputs of the band's tiles t0 .. t0+n-1 (n <= 4; tile row tr,
+/* One channel's 4x4 outputs of the band's tiles t0 .. t0+n-1 (n <= 4; tile row tr,
  * column tw), into ym (OH, OW): mq[q * MR * NR + l] holds position q of tile t0 + l (a
  * row of the strip's buffer). Each tile row's run of lanes is written on its own. */
 static void output_tiles(const float *mq, const gl_window *g, int TW, int th0, int tr, int tw, int n, gl_v4f b,
                          float *ym, int accumulate) {
-    size_t xi = (size_t)MR * NR;  // from one transformed position to the next
-    gl_v4f o[2][4];
-    for (int j = 0; j < 4; j++) {  // o = A^T M
-        gl_v4f a0 = gl_v4f_load(mq + (0 + j) * xi), a1 = gl_v4f_load(mq + (4 + j) * xi);
-        gl_v4f a2 = gl_v4f_load(mq + (8 + j) * xi), a3 = gl_v4f_load(mq + (12 + j) * xi);
-        o[0][j] = gl_v4f_add(gl_v4f_add(a0, a1), a2);
-        o[1][j] = gl_v4f_sub(gl_v4f_sub(a1, a2), a3);
+    gl_v4f o[OUT][TILE];
+    for (int j = 0; j < TILE; j++) {  // o = A^T M, column by column
+        gl_v4f col[TILE], out[OUT];
+        for (int i = 0; i < TILE; i++) col[i] = gl_v4f_load(mq + (size_t)(i * TILE + j) * MR * NR);
+        output_1d(col, out);
+        for (int r = 0; r < OUT; r++) o[r][j] = out[r];
     }
-    for (int r = 0; r < 2; r++) {  // Y = o A: row r of each tile, interleaved
-        gl_v4f y0 = gl_v4f_add(gl_v4f_add(gl_v4f_add(o[r][0], o[r][1]), o[r][2]), b);
-        gl_v4f y1 = gl_v4f_add(gl_v4f_sub(gl_v4f_sub(o[r][1], o[r][2]), o[r][3]), b);
-        gl_v4f lo = gl_v4f_zip_lo(y0, y1), hi = gl_v4f_zip_hi(y0, y1);
-        int oh = 2 * (th0 + tr) + r;
-        if (n == 4 && tw + 4 <= TW && 2 * tw + 8 <= g->OW) {  // one row, eight outputs
+    int whole = n == 4 && tw + 4 <= TW && OUT * (tw + 4) <= g->OW;  // sixteen outputs of one row
+    for (int r = 0; r < OUT; r++) {  // Y = o A: row r of each tile, tile by tile
+        gl_v4f yr[OUT], tiles[4];
+        output_1d(o[r], yr);
+        for (int k = 0; k < OUT; k++) yr[k] = gl_v4f_add(yr[k], b);
+        transpose4(yr[0], yr[1], yr[2], yr[3], tiles);  // tiles[l]: tile t0 + l's four outputs
+        int oh = OUT * (th0 + tr) + r;
+        if (whole) {
             if (oh >= g->OH) break;
-            float *yr = ym + (size_t)oh * g->OW + 2 * tw;
-            if (accumulate) {
-                gl_v4f_store(yr, gl_v4f_add(gl_v4f_load(yr), lo));
-                gl_v4f_store(yr + 4, gl_v4f_add(gl_v4f_load(yr + 4), hi));
-            } else {
-                gl_v4f_store(yr, lo);
-                gl_v4f_store(yr + 4, hi);
-            }
+            float *y = ym + (size_t)oh * g->OW + OUT * tw;
+            for (int l = 0; l < 4; l++, y += OUT)
+                gl_v4f_store(y, accumulate ? gl_v4f_add(gl_v4f_load(y), tiles[l]) : tiles[l]);
             continue;
         }
-        float row[8];
-        gl_v4f_store(row, lo);
-        gl_v4f_store(row + 4, hi);
-        for (int l0 = 0, rtr = tr, rtw = tw; l0 < n; rtr++, rtw = 0, oh += 2) {
+        float row[4 * OUT];
+        for (int l = 0; l < 4; l++) gl_v4f_store(row + OUT * l, tiles[l]);
+        for (int l0 = 0, rtw = tw; l0 < n; oh += OUT, rtw = 0) {
             int l1 = l0 + TW - rtw < n ? l0 + TW - rtw : n;
-            int cols = g->OW - 2 * rtw < 2 * (l1 - l0) ? g->OW - 2 * rtw : 2 * (l1 - l0);
-            if (oh < g->OH) put_row(ym + (size_t)oh * g->OW + 2 * rtw, row + 2 * l0, cols, accumulate);
+            int cols = g->OW - OUT * rtw < OUT * (l1 - l0) ? g->OW - OUT * rtw : OUT * (l1 - l0);
+            if (oh < g->OH) put_row(ym + (size_t)oh * g->OW + OUT * rtw, row + OUT * l0, cols, accumulate);
             l0 = l1;
         }
     }
@@ -244,25 +296,26 @@ static void output_tiles(const float *mq, const gl_window *g, int TW, int th0, i
 
 /* Panels per block of gl_winograd_panels: a strip of output channels runs over a
  * block's panels before the next strip, so each output row is written in runs of a
- * block's tiles (strip by strip, forward SqueezeNet's fire2 took 1.12 ms, panel by
- * panel 1.34: 64 channels' rows written a few floats at a time); the block's
- * transformed input, re-read by every strip, is kept within BLOCK_FLOATS (in L2). */
+ * block's tiles (F(2x2, 3x3), strip by strip, forward SqueezeNet's fire2 took 1.12
+ * ms, panel by panel 1.34: 64 channels' rows written a few floats at a time); the
+ * block's transformed input, re-read by every strip, is kept within BLOCK_FLOATS (in
+ * L2). */
 enum { BLOCK_FLOATS = 1 << 16 };
 
 void gl_winograd_panels(const float *u, int transposed, int C, int M, const float *v, int p0, int p1,
                         const gl_window *g, int th0, int th1, const float *bias, float *y, int accumulate) {
-    // u (16, M, C) or, transposed, (16, C, M); v (P, 16, C, NR), skewed; y (M, OH, OW)
-    int TW = (g->OW + 1) / 2;
+    // u (36, M, C) or, transposed, (36, C, M); v (P, 36, C, NR), skewed; y (M, OH, OW)
+    int TW = (g->OW + OUT - 1) / OUT;
     size_t nt = (size_t)(th1 - th0) * TW, qs = position_stride(C);
-    int block = (int)(BLOCK_FLOATS / (16 * qs)) > 1 ? (int)(BLOCK_FLOATS / (16 * qs)) : 1;
-    float m[16 * MR * NR];  // m (16, MR, NR): a strip's 16 products over one panel's tiles
+    int block = (int)(BLOCK_FLOATS / (Q * qs)) > 1 ? (int)(BLOCK_FLOATS / (Q * qs)) : 1;
+    float m[Q * MR * NR];  // m (36, MR, NR): a strip's 36 products over one panel's tiles
     for (int b0 = p0; b0 < p1; b0 += block) {
         int b1 = b0 + block < p1 ? b0 + block : p1;
         for (int m0 = 0; m0 < M; m0 += MR) {
             int mr = M - m0 < MR ? M - m0 : MR;
             for (int p = b0; p < b1; p++) {
-                const float *vp = v + (size_t)p * 16 * qs;  // vp (16, C, NR), positions qs apart
-                for (int q = 0; q < 16; q++) {
+                const float *vp = v + (size_t)p * Q * qs;  // vp (36, C, NR), positions qs apart
+                for (int q = 0; q < Q; q++) {
                     const float *a = transposed ? u + (size_t)gl_winograd_flipped(q) * C * M + m0 : u + ((size_t)q * M + m0) * C;
                     gl_gemm_tile_vec(transposed, mr, C, a, transposed ? M : C, vp + q * qs, m + q * MR * NR, NR);
                 }

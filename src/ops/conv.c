@@ -22,12 +22,12 @@ typedef struct {
     int pointwise;   /* 1x1, stride 1, no padding: no im2col */
     float *w;        /* (cout, cin_g*KH*KW) */
     float *bias;     /* (cout) */
-    float *u;        /* (16, cout, cin): Winograd-transformed weights, or NULL: im2col + GEMM */
+    float *u;        /* (36, cout, cin): Winograd-transformed weights, or NULL: im2col + GEMM */
 } conv_params;
 
 /* 3x3, stride 1, no dilation, one group, padding at most 2 (the input gradient is then
  * a convolution padded by 2 - PT, 2 - PL), and 8 or more channels each way: with fewer
- * the 16 GEMMs are too thin to gain (SqueezeNet: 16 to 512). */
+ * the 36 GEMMs are too thin to gain (SqueezeNet: 16 to 512). */
 static int winograd_fits(const conv_params *p) {
     const gl_window *g = &p->win;
     return g->KH == 3 && g->KW == 3 && g->SH == 1 && g->SW == 1 && g->DH == 1 && g->DW == 1 && g->PT <= 2 &&
@@ -69,7 +69,7 @@ static gl_status conv_build(gl_build *b) {
     memcpy(p->w, w->f, (size_t)w->numel * sizeof(float));
     if (bias) memcpy(p->bias, bias->f, (size_t)p->cout * sizeof(float));
     /* filled at finalize, from the final (BatchNorm-folded) weights */
-    if (winograd_fits(p)) p->u = gl_build_alloc_optional(b, (size_t)16 * p->cout * p->cin * sizeof(float));
+    if (winograd_fits(p)) p->u = gl_build_alloc_optional(b, (size_t)GL_WINOGRAD_POSITIONS * p->cout * p->cin * sizeof(float));
     b->node->p = p;
     int dims[4] = {1, p->cout, p->win.OH, p->win.OW};
     return gl_build_output(b, 0, 4, dims, -1);
@@ -98,19 +98,10 @@ static gl_window winograd_backward_window(const gl_window *g) {
                        .DH = 1, .DW = 1, .PT = 2 - g->PT, .PL = 2 - g->PL};
 }
 
-/* Tile rows per band of a Winograd convolution with `in` input channels over output
- * window g: as many as keep the band's transformed input (16 * in floats per tile)
- * within WINOGRAD_BAND_FLOATS (1 MB, about L2), at least one. (At a quarter of that,
- * the input gradients of SqueezeNet's fire4 and fire5 took 10% longer: more bands,
- * each padding its input rows again.) */
-enum { WINOGRAD_BAND_FLOATS = 1 << 18 };
-static int winograd_band_rows(const gl_window *g, int in) {
-    int TH = (g->OH + 1) / 2, TW = (g->OW + 1) / 2, rows = WINOGRAD_BAND_FLOATS / (16 * in) / TW;
-    return rows < 1 ? 1 : rows < TH ? rows : TH;
-}
 /* the band's transformed input */
 static uint64_t winograd_scratch(const gl_window *g, int in) {
-    return gl_winograd_input_floats(in, (size_t)winograd_band_rows(g, in) * (size_t)((g->OW + 1) / 2));
+    int TW = (g->OW + GL_WINOGRAD_OUT - 1) / GL_WINOGRAD_OUT;
+    return gl_winograd_input_floats(in, (size_t)gl_winograd_band_rows(g, in) * (size_t)TW);
 }
 
 static gl_status conv_finalize(gl_graph *g, gl_node *node, size_t *scratch) {
@@ -186,11 +177,12 @@ static void winograd_output_panels(void *job, int p0, int p1) {
 }
 
 /* y (out, OH, OW) (+)= the convolution of x (in, H, W) over window g, band by band.
- * u (16, out, in), or read transposed (transposed: u holds (16, in, out) and the
+ * u (36, out, in), or read transposed (transposed: u holds (36, in, out) and the
  * flipped positions). scratch: the band's transformed input. */
 static void winograd_conv(const gl_window *g, int in, int out, const float *u, int transposed, const float *x,
                           const float *bias, float *y, int accumulate, float *scratch) {
-    int TH = (g->OH + 1) / 2, TW = (g->OW + 1) / 2, rows = winograd_band_rows(g, in);
+    int TH = (g->OH + GL_WINOGRAD_OUT - 1) / GL_WINOGRAD_OUT, TW = (g->OW + GL_WINOGRAD_OUT - 1) / GL_WINOGRAD_OUT;
+    int rows = gl_winograd_band_rows(g, in);
     for (int th0 = 0; th0 < TH; th0 += rows) {
         int th1 = th0 + rows < TH ? th0 + rows : TH, panels = ((th1 - th0) * TW + GL_GEMM_NR - 1) / GL_GEMM_NR;
         winograd_band band = {g, in, out, th0, th1, transposed, accumulate, x, u, bias, scratch, y};

@@ -422,14 +422,15 @@ static void test_maxpool_ties(void) {
     }
 }
 
-/* Winograd F(2x2, 3x3) against im2col + GEMM, both directions: the forward with a
+/* Winograd F(4x4, 3x3) against im2col + GEMM, both directions: the forward with a
  * bias, and the input gradient as the convolution of dY with the flipped, transposed
  * weights (accumulating onto what dx holds). The bands of tile rows are split at a
  * random row, so a band that starts mid-plane is checked too. Winograd rounds
  * differently: relative L2 1e-5. */
 static void winograd_run(const gl_window *g, int in, int out, const float *u, int transposed, const float *x,
                          const float *bias, float *y, int accumulate) {
-    int TH = (g->OH + 1) / 2, TW = (g->OW + 1) / 2, split = check_rand_int(&rng, 0, TH);
+    int TH = (g->OH + GL_WINOGRAD_OUT - 1) / GL_WINOGRAD_OUT, TW = (g->OW + GL_WINOGRAD_OUT - 1) / GL_WINOGRAD_OUT,
+        split = check_rand_int(&rng, 0, TH);
     for (int band = 0; band < 2; band++) {
         int th0 = band ? split : 0, th1 = band ? TH : split, nt = (th1 - th0) * TW;
         if (!nt) continue;
@@ -462,7 +463,7 @@ static void test_winograd(void) {
         CHECK_CONTEXT("winograd C=%d M=%d H=%d W=%d pads t%d l%d b%d r%d", C, M, g.H, g.W, g.PT, g.PL, PB, PR);
         size_t nx = (size_t)C * g.H * g.W, ny = (size_t)M * g.OH * g.OW, rows = (size_t)C * 9, cols = (size_t)g.OH * g.OW;
         float *x = rand_buf(nx, -1, 1), *w = rand_buf((size_t)M * rows, -1, 1), *bias = rand_buf((size_t)M, -1, 1);
-        float *u = rand_buf((size_t)16 * M * C, 0, 0), *col = rand_buf(rows * cols, 0, 0);
+        float *u = rand_buf((size_t)GL_WINOGRAD_POSITIONS * M * C, 0, 0), *col = rand_buf(rows * cols, 0, 0);
         float *y = rand_buf(ny, 0, 0), *yr = rand_buf(ny, 0, 0), *dy = rand_buf(ny, -1, 1);
         float *dx = rand_buf(nx, -1, 1), *dxr = rand_buf(nx, 0, 0);
         gl_winograd_weights(M, C, w, u);

@@ -19,6 +19,12 @@ const TOL = 1e-3;
 // on the other side, so that path point's gradient differs by 1.4e-2 (every other point
 // by 2.5e-7) and the attributions by 2.1e-3. The direct convolutions gave 2.3e-7.
 const IG_TOL = { resnet: 3e-3 };
+// PGD L-inf steps by the gradient's sign, so a component within rounding of 0 moves its
+// pixel the other way, and the later steps start from another image. resnet's gradients
+// stay within 2.1e-6 of PyTorch's, but F(4x4, 3x3) Winograd rounds enough differently
+// (2.1e-6 against F(2x2, 3x3)'s 3.6e-7) to flip 61 of its 9216 pixels over the 3 steps:
+// 4.6e-3. Its targeted run and every other fixture's match to 0.
+const PGD_LINF_TOL = { resnet: 1e-2 };
 
 for (const name of FIXTURE_NAMES) {
   test(`${name} (${BUILD}): methods equal PyTorch's`, async (t) => {
@@ -86,7 +92,7 @@ for (const name of FIXTURE_NAMES) {
     await t.test('PGD L-inf and L2 with seeded random starts', () => {
       const { linf, l2 } = m.pgd;
       const u = model.fool(x, { method: 'pgd', norm: 'linf', ...linf });
-      close(u.image.data, ref.pgd_linf_x?.data, TOL, 'PGD L-inf');
+      close(u.image.data, ref.pgd_linf_x?.data, PGD_LINF_TOL[name] ?? TOL, 'PGD L-inf');
       assert.deepEqual(u.success, Array.from(ref.pgd_linf_success?.data, Boolean));
       close(model.fool(x, { method: 'pgd', norm: 'linf', ...linf, target }).image.data, ref.pgd_linf_t_x?.data, TOL, 'targeted PGD L-inf');
       const r2 = model.fool(x, { method: 'pgd', norm: 'l2', ...l2 });
