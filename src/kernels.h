@@ -31,11 +31,13 @@ void gl_gemm_at_vec(int M, int N, int K, const float *A, int lda, const float *B
 /* C (M,N) = bias[i] + A . B: a convolution's forward with its bias fused. */
 void gl_gemm_bias_vec(int M, int N, int K, const float *A, int lda, const float *B, int ldb, const float *bias,
                       float *C, int ldc);
-/* The GEMMs' register tile: c (mr, ldc) = rows [0, mr) of A . bp (K, GL_GEMM_NR), mr in
- * 1..GL_GEMM_MR, for callers that lay B out in panels themselves (Winograd). Row r of A
- * is a[r*lda + k], or a[k*lda + r] when trans (A stored transposed). */
+/* The GEMMs' register tile, n times, for callers that lay B out in panels themselves
+ * (Winograd): c + i * MR * NR (mr, GL_GEMM_NR) = rows [0, mr) of A_i . bp + i * bstep
+ * (K, GL_GEMM_NR), mr in 1..GL_GEMM_MR. Row r of A_i is a[i][r*lda + k], or
+ * a[i][k*lda + r] when trans (A stored transposed). */
 enum { GL_GEMM_MR = 4, GL_GEMM_NR = 8 };
-void gl_gemm_tile_vec(int trans, int mr, int K, const float *a, int lda, const float *bp, float *c, int ldc);
+void gl_gemm_tiles_vec(int trans, int n, int mr, int K, const float *const *a, int lda, const float *bp, size_t bstep,
+                       float *c);
 
 /* ---- 2-D window geometry shared by convolution and pooling --------------- */
 typedef struct {

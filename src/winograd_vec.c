@@ -252,14 +252,20 @@ static inline void output_1d(const gl_v4f m[TILE], gl_v4f o[OUT]) {
                       gl_v4f_add(gl_v4f_mul(gl_v4f_splat(8.0f), m[3]), gl_v4f_mul(gl_v4f_splat(0.125f), m[4])));
 }
 
-/* y[0 .. n) (+)= v[0 .. n) */
-static void put_row(float *y, const float *v, int n, int accumulate) {
-    for (int k = 0; k < n; k++) y[k] = accumulate ? y[k] + v[k] : v[k];
+/* y[0 .. 4) (+)= v, or only y[0 .. n) when n < 4 (the plane's last columns) */
+static void put_tile_row(float *y, gl_v4f v, int n, int accumulate) {
+    if (n == 4) {
+        gl_v4f_store(y, accumulate ? gl_v4f_add(gl_v4f_load(y), v) : v);
+        return;
+    }
+    float t[4];
+    gl_v4f_store(t, v);
+    for (int k = 0; k < n; k++) y[k] = accumulate ? y[k] + t[k] : t[k];
 }
 
 /* One channel's 4x4 outputs of the band's tiles t0 .. t0+n-1 (n <= 4; tile row tr,
  * column tw), into ym (OH, OW): mq[q * MR * NR + l] holds position q of tile t0 + l (a
- * row of the strip's buffer). Each tile row's run of lanes is written on its own. */
+ * row of the strip's buffer). */
 static void output_tiles(const float *mq, const gl_window *g, int TW, int th0, int tr, int tw, int n, gl_v4f b,
                          float *ym, int accumulate) {
     gl_v4f o[OUT][TILE];
@@ -269,28 +275,22 @@ static void output_tiles(const float *mq, const gl_window *g, int TW, int th0, i
         output_1d(col, out);
         for (int r = 0; r < OUT; r++) o[r][j] = out[r];
     }
-    int whole = n == 4 && tw + 4 <= TW && OUT * (tw + 4) <= g->OW;  // sixteen outputs of one row
-    for (int r = 0; r < OUT; r++) {  // Y = o A: row r of each tile, tile by tile
+    float *at[4];  // tile t0 + l's top-left output
+    int rows[4], cols[4];
+    for (int l = 0; l < n; l++, tw++) {
+        if (tw == TW) tr++, tw = 0;
+        int oh = OUT * (th0 + tr), ow = OUT * tw;
+        at[l] = ym + (size_t)oh * g->OW + ow;
+        rows[l] = g->OH - oh < OUT ? g->OH - oh : OUT;
+        cols[l] = g->OW - ow < OUT ? g->OW - ow : OUT;
+    }
+    for (int r = 0; r < OUT; r++) {  // Y = o A: row r of each tile
         gl_v4f yr[OUT], tiles[4];
         output_1d(o[r], yr);
         for (int k = 0; k < OUT; k++) yr[k] = gl_v4f_add(yr[k], b);
-        transpose4(yr[0], yr[1], yr[2], yr[3], tiles);  // tiles[l]: tile t0 + l's four outputs
-        int oh = OUT * (th0 + tr) + r;
-        if (whole) {
-            if (oh >= g->OH) break;
-            float *y = ym + (size_t)oh * g->OW + OUT * tw;
-            for (int l = 0; l < 4; l++, y += OUT)
-                gl_v4f_store(y, accumulate ? gl_v4f_add(gl_v4f_load(y), tiles[l]) : tiles[l]);
-            continue;
-        }
-        float row[4 * OUT];
-        for (int l = 0; l < 4; l++) gl_v4f_store(row + OUT * l, tiles[l]);
-        for (int l0 = 0, rtw = tw; l0 < n; oh += OUT, rtw = 0) {
-            int l1 = l0 + TW - rtw < n ? l0 + TW - rtw : n;
-            int cols = g->OW - OUT * rtw < OUT * (l1 - l0) ? g->OW - OUT * rtw : OUT * (l1 - l0);
-            if (oh < g->OH) put_row(ym + (size_t)oh * g->OW + OUT * rtw, row + OUT * l0, cols, accumulate);
-            l0 = l1;
-        }
+        transpose4(yr[0], yr[1], yr[2], yr[3], tiles);  // tiles[l]: row r of tile t0 + l
+        for (int l = 0; l < n; l++)
+            if (r < rows[l]) put_tile_row(at[l] + (size_t)r * g->OW, tiles[l], cols[l], accumulate);
     }
 }
 
@@ -313,12 +313,12 @@ void gl_winograd_panels(const float *u, int transposed, int C, int M, const floa
         int b1 = b0 + block < p1 ? b0 + block : p1;
         for (int m0 = 0; m0 < M; m0 += MR) {
             int mr = M - m0 < MR ? M - m0 : MR;
+            const float *a[Q];  // the strip's weights at each position
+            for (int q = 0; q < Q; q++)
+                a[q] = transposed ? u + (size_t)gl_winograd_flipped(q) * C * M + m0 : u + ((size_t)q * M + m0) * C;
             for (int p = b0; p < b1; p++) {
                 const float *vp = v + (size_t)p * Q * qs;  // vp (36, C, NR), positions qs apart
-                for (int q = 0; q < Q; q++) {
-                    const float *a = transposed ? u + (size_t)gl_winograd_flipped(q) * C * M + m0 : u + ((size_t)q * M + m0) * C;
-                    gl_gemm_tile_vec(transposed, mr, C, a, transposed ? M : C, vp + q * qs, m + q * MR * NR, NR);
-                }
+                gl_gemm_tiles_vec(transposed, Q, mr, C, a, transposed ? M : C, vp, qs, m);
                 for (int r = 0; r < mr; r++) {
                     float *ym = y + (size_t)(m0 + r) * g->OH * g->OW;
                     gl_v4f b = gl_v4f_splat(bias ? bias[m0 + r] : 0.0f);
