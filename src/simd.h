@@ -14,6 +14,7 @@
  *   gl_v4f_gt(a, b)        mask a > b;  gl_v4f_select(m, a, b) = m ? a : b
  *   gl_v4f_hsum(v)         (v0 + v2) + (v1 + v3): the same rounding in both ISAs
  *   gl_v4f_even(a, b)      a0 a2 b0 b2: the stride-2 half of two consecutive loads
+ *   gl_v4f_odd(a, b)       a1 a3 b1 b3: the other half
  *   gl_v4f_zip_lo/hi(a,b)  a0 b0 a1 b1 / a2 b2 a3 b3: the inverse of a stride-2 split
  *   gl_v4f_shl_bits(v, k)  each lane's 32 bits shifted left by k (builds powers of two for exp)
  */

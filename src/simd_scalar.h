@@ -94,6 +94,10 @@ static inline gl_v4f gl_v4f_even(gl_v4f a, gl_v4f b) {
     gl_v4f v = {{a.f[0], a.f[2], b.f[0], b.f[2]}};
     return v;
 }
+static inline gl_v4f gl_v4f_odd(gl_v4f a, gl_v4f b) {
+    gl_v4f v = {{a.f[1], a.f[3], b.f[1], b.f[3]}};
+    return v;
+}
 static inline gl_v4f gl_v4f_zip_lo(gl_v4f a, gl_v4f b) {
     gl_v4f v = {{a.f[0], b.f[0], a.f[1], b.f[1]}};
     return v;

@@ -35,6 +35,7 @@ static inline float gl_v4f_hsum(gl_v4f v) {
 }
 
 static inline gl_v4f gl_v4f_even(gl_v4f a, gl_v4f b) { return wasm_i32x4_shuffle(a, b, 0, 2, 4, 6); }
+static inline gl_v4f gl_v4f_odd(gl_v4f a, gl_v4f b) { return wasm_i32x4_shuffle(a, b, 1, 3, 5, 7); }
 static inline gl_v4f gl_v4f_zip_lo(gl_v4f a, gl_v4f b) { return wasm_i32x4_shuffle(a, b, 0, 4, 1, 5); }
 static inline gl_v4f gl_v4f_zip_hi(gl_v4f a, gl_v4f b) { return wasm_i32x4_shuffle(a, b, 2, 6, 3, 7); }
 static inline gl_v4f gl_v4f_shl_bits(gl_v4f a, int k) { return wasm_i32x4_shl(a, (uint32_t)k); }
