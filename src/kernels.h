@@ -32,12 +32,12 @@ void gl_gemm_at_vec(int M, int N, int K, const float *A, int lda, const float *B
 void gl_gemm_bias_vec(int M, int N, int K, const float *A, int lda, const float *B, int ldb, const float *bias,
                       float *C, int ldc);
 /* The GEMMs' register tile, n times, for callers that lay B out in panels themselves
- * (Winograd): c + i * MR * NR (mr, GL_GEMM_NR) = rows [0, mr) of A_i . bp + i * bstep
- * (K, GL_GEMM_NR), mr in 1..GL_GEMM_MR. Row r of A_i is a[i][r*lda + k], or
- * a[i][k*lda + r] when trans (A stored transposed). */
+ * (Winograd): c + i * MR * NR (mr[i], GL_GEMM_NR) = rows [0, mr[i]) of A_i . bp +
+ * i * bstep (K, GL_GEMM_NR), mr[i] in 1..GL_GEMM_MR. Row r of A_i is a[i][r*lda + k],
+ * or a[i][k*lda + r] when trans (A stored transposed). */
 enum { GL_GEMM_MR = 4, GL_GEMM_NR = 8 };
-void gl_gemm_tiles_vec(int trans, int n, int mr, int K, const float *const *a, int lda, const float *bp, size_t bstep,
-                       float *c);
+void gl_gemm_tiles_vec(int trans, int n, const int *mr, int K, const float *const *a, int lda, const float *bp,
+                       size_t bstep, float *c);
 
 /* ---- 2-D window geometry shared by convolution and pooling --------------- */
 typedef struct {
@@ -78,9 +78,10 @@ int gl_winograd_band_rows(const gl_window *g, int C);
 size_t gl_winograd_input_floats(int C, size_t nt);  // v's size
 void gl_winograd_input(const float *x, int C, int c0, int c1, const gl_window *g, int th0, int th1, float *v);
 /* y (M, OH, OW) = (or += when accumulate) bias[m] (if bias) + the band's outputs in
- * panels [p0, p1), from v and u (36, M, C), or u (36, C, M) read transposed at the
- * flipped positions (transposed: the input gradient). */
-void gl_winograd_panels(const float *u, int transposed, int C, int M, const float *v, int p0, int p1,
+ * panels [p0, p1) and strips [s0, s1) of GL_GEMM_MR output channels, from v and u (36,
+ * M, C), or u (36, C, M) read transposed at the flipped positions (transposed: the
+ * input gradient). */
+void gl_winograd_panels(const float *u, int transposed, int C, int M, const float *v, int p0, int p1, int s0, int s1,
                         const gl_window *g, int th0, int th1, const float *bias, float *y, int accumulate);
 
 /* ---- depthwise convolution, one channel plane ---------------------------- */

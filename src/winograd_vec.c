@@ -266,12 +266,12 @@ static void put_tile_row(float *y, gl_v4f v, int n, int accumulate) {
 /* One channel's 4x4 outputs of the band's tiles t0 .. t0+n-1 (n <= 4; tile row tr,
  * column tw), into ym (OH, OW): mq[q * MR * NR + l] holds position q of tile t0 + l (a
  * row of the strip's buffer). */
-static void output_tiles(const float *mq, const gl_window *g, int TW, int th0, int tr, int tw, int n, gl_v4f b,
-                         float *ym, int accumulate) {
+static void output_tiles(const float *mq, size_t xi, const gl_window *g, int TW, int th0, int tr, int tw, int n,
+                         gl_v4f b, float *ym, int accumulate) {
     gl_v4f o[OUT][TILE];
     for (int j = 0; j < TILE; j++) {  // o = A^T M, column by column
         gl_v4f col[TILE], out[OUT];
-        for (int i = 0; i < TILE; i++) col[i] = gl_v4f_load(mq + (size_t)(i * TILE + j) * MR * NR);
+        for (int i = 0; i < TILE; i++) col[i] = gl_v4f_load(mq + (size_t)(i * TILE + j) * xi);
         output_1d(col, out);
         for (int r = 0; r < OUT; r++) o[r][j] = out[r];
     }
@@ -302,30 +302,41 @@ static void output_tiles(const float *mq, const gl_window *g, int TW, int th0, i
  * L2). */
 enum { BLOCK_FLOATS = 1 << 16 };
 
-void gl_winograd_panels(const float *u, int transposed, int C, int M, const float *v, int p0, int p1,
+/* Strips per group: a 64-byte line of transposed weights holds four strips' values. */
+enum { GROUP = 4 };
+
+void gl_winograd_panels(const float *u, int transposed, int C, int M, const float *v, int p0, int p1, int s0, int s1,
                         const gl_window *g, int th0, int th1, const float *bias, float *y, int accumulate) {
     // u (36, M, C) or, transposed, (36, C, M); v (P, 36, C, NR), skewed; y (M, OH, OW)
     int TW = (g->OW + OUT - 1) / OUT;
     size_t nt = (size_t)(th1 - th0) * TW, qs = position_stride(C);
     int block = (int)(BLOCK_FLOATS / (Q * qs)) > 1 ? (int)(BLOCK_FLOATS / (Q * qs)) : 1;
-    float m[Q * MR * NR];  // m (36, MR, NR): a strip's 36 products over one panel's tiles
+    float m[Q * GROUP * MR * NR];  // m (36, group, MR, NR): a group's products over one panel's tiles
     for (int b0 = p0; b0 < p1; b0 += block) {
         int b1 = b0 + block < p1 ? b0 + block : p1;
-        for (int m0 = 0; m0 < M; m0 += MR) {
-            int mr = M - m0 < MR ? M - m0 : MR;
-            const float *a[Q];  // the strip's weights at each position
-            for (int q = 0; q < Q; q++)
-                a[q] = transposed ? u + (size_t)gl_winograd_flipped(q) * C * M + m0 : u + ((size_t)q * M + m0) * C;
+        for (int g0 = s0; g0 < s1; g0 += GROUP) {
+            int gn = s1 - g0 < GROUP ? s1 - g0 : GROUP, mr[GROUP];
+            const float *a[Q][GROUP];  // each strip's weights at each position
+            for (int k = 0; k < gn; k++) {
+                int m0 = (g0 + k) * MR;
+                mr[k] = M - m0 < MR ? M - m0 : MR;
+                for (int q = 0; q < Q; q++)
+                    a[q][k] = transposed ? u + (size_t)gl_winograd_flipped(q) * C * M + m0 : u + ((size_t)q * M + m0) * C;
+            }
             for (int p = b0; p < b1; p++) {
                 const float *vp = v + (size_t)p * Q * qs;  // vp (36, C, NR), positions qs apart
-                gl_gemm_tiles_vec(transposed, Q, mr, C, a, transposed ? M : C, vp, qs, m);
-                for (int r = 0; r < mr; r++) {
-                    float *ym = y + (size_t)(m0 + r) * g->OH * g->OW;
-                    gl_v4f b = gl_v4f_splat(bias ? bias[m0 + r] : 0.0f);
-                    for (size_t t0 = (size_t)p * NR; t0 < (size_t)(p + 1) * NR && t0 < nt; t0 += 4) {
-                        int n = nt - t0 < 4 ? (int)(nt - t0) : 4;
-                        output_tiles(m + r * NR + t0 % NR, g, TW, th0, (int)(t0 / TW), (int)(t0 % TW), n, b, ym,
-                                     accumulate);
+                for (int q = 0; q < Q; q++)
+                    gl_gemm_tiles_vec(transposed, gn, mr, C, a[q], transposed ? M : C, vp + q * qs, 0, m + (size_t)q * gn * MR * NR);
+                for (int k = 0; k < gn; k++) {
+                    for (int r = 0; r < mr[k]; r++) {
+                        int oc = (g0 + k) * MR + r;
+                        float *ym = y + (size_t)oc * g->OH * g->OW;
+                        gl_v4f b = gl_v4f_splat(bias ? bias[oc] : 0.0f);
+                        for (size_t t0 = (size_t)p * NR; t0 < (size_t)(p + 1) * NR && t0 < nt; t0 += 4) {
+                            int n = nt - t0 < 4 ? (int)(nt - t0) : 4;
+                            output_tiles(m + (size_t)(k * MR + r) * NR + t0 % NR, (size_t)gn * MR * NR, g, TW, th0,
+                                         (int)(t0 / TW), (int)(t0 % TW), n, b, ym, accumulate);
+                        }
                     }
                 }
             }

@@ -157,10 +157,10 @@ static void col2im_channels(void *job, int c0, int c1) {
 }
 
 /* One band of a Winograd convolution: the input transform split by channel, then the
- * GEMMs and output transform split by panel. */
+ * GEMMs and output transform split by panel or by strip of output channels. */
 typedef struct {
     const gl_window *win;
-    int in, out, th0, th1, transposed, accumulate;
+    int in, out, th0, th1, panels, transposed, accumulate;
     const float *x, *u, *bias;
     float *v, *y;
 } winograd_band;
@@ -172,22 +172,38 @@ static void winograd_input_channels(void *job, int c0, int c1) {
 
 static void winograd_output_panels(void *job, int p0, int p1) {
     const winograd_band *j = job;
-    gl_winograd_panels(j->u, j->transposed, j->in, j->out, j->v, p0, p1, j->win, j->th0, j->th1, j->bias, j->y,
-                       j->accumulate);
+    gl_winograd_panels(j->u, j->transposed, j->in, j->out, j->v, p0, p1, 0, (j->out + GL_GEMM_MR - 1) / GL_GEMM_MR,
+                       j->win, j->th0, j->th1, j->bias, j->y, j->accumulate);
+}
+
+static void winograd_output_strips(void *job, int s0, int s1) {
+    const winograd_band *j = job;
+    gl_winograd_panels(j->u, j->transposed, j->in, j->out, j->v, 0, j->panels, s0, s1, j->win, j->th0, j->th1, j->bias,
+                       j->y, j->accumulate);
 }
 
 /* y (out, OH, OW) (+)= the convolution of x (in, H, W) over window g, band by band.
  * u (36, out, in), or read transposed (transposed: u holds (36, in, out) and the
- * flipped positions). scratch: the band's transformed input. */
+ * flipped positions). scratch: the band's transformed input. Threads split the GEMMs
+ * and output transform by panels of tiles, each thread then reading all the weights,
+ * or, where the weights outweigh the band's transformed input, by strips of output
+ * channels, each reading its share of them (SqueezeNet's 13x13 layers: 2.4 MB of
+ * weights for 16 tiles, and two threads streaming all of them ran 1.5x faster than
+ * one). */
 static void winograd_conv(const gl_window *g, int in, int out, const float *u, int transposed, const float *x,
                           const float *bias, float *y, int accumulate, float *scratch) {
     int TH = (g->OH + GL_WINOGRAD_OUT - 1) / GL_WINOGRAD_OUT, TW = (g->OW + GL_WINOGRAD_OUT - 1) / GL_WINOGRAD_OUT;
-    int rows = gl_winograd_band_rows(g, in);
+    int rows = gl_winograd_band_rows(g, in), strips = (out + GL_GEMM_MR - 1) / GL_GEMM_MR;
     for (int th0 = 0; th0 < TH; th0 += rows) {
-        int th1 = th0 + rows < TH ? th0 + rows : TH, panels = ((th1 - th0) * TW + GL_GEMM_NR - 1) / GL_GEMM_NR;
-        winograd_band band = {g, in, out, th0, th1, transposed, accumulate, x, u, bias, scratch, y};
+        int th1 = th0 + rows < TH ? th0 + rows : TH;
+        size_t nt = (size_t)(th1 - th0) * TW;
+        int panels = (int)((nt + GL_GEMM_NR - 1) / GL_GEMM_NR);
+        winograd_band band = {g, in, out, th0, th1, panels, transposed, accumulate, x, u, bias, scratch, y};
         gl_parallel_for(in, 1, winograd_input_channels, &band);
-        gl_parallel_for(panels, 1, winograd_output_panels, &band);
+        if ((uint64_t)GL_WINOGRAD_POSITIONS * out * in > gl_winograd_input_floats(in, nt))
+            gl_parallel_for(strips, 1, winograd_output_strips, &band);
+        else
+            gl_parallel_for(panels, 1, winograd_output_panels, &band);
     }
 }
 

@@ -439,9 +439,15 @@ static void winograd_run(const gl_window *g, int in, int out, const float *u, in
         float *v = rand_buf(nv, 0, 0);  // NaN where the transform leaves a cell unwritten
         for (size_t k = 0; k < nv; k++) v[k] = NAN;
         gl_winograd_input(x, in, 0, in, g, th0, th1, v);
-        // the panels in two calls, as two threads take them
-        gl_winograd_panels(u, transposed, in, out, v, 0, cut, g, th0, th1, bias, y, accumulate);
-        gl_winograd_panels(u, transposed, in, out, v, cut, panels, g, th0, th1, bias, y, accumulate);
+        // in two calls, as two threads take them: by panels, or by strips of output channels
+        int strips = (out + GL_GEMM_MR - 1) / GL_GEMM_MR, split = check_rand_int(&rng, 0, strips);
+        if (check_rand_int(&rng, 0, 1)) {
+            gl_winograd_panels(u, transposed, in, out, v, 0, cut, 0, strips, g, th0, th1, bias, y, accumulate);
+            gl_winograd_panels(u, transposed, in, out, v, cut, panels, 0, strips, g, th0, th1, bias, y, accumulate);
+        } else {
+            gl_winograd_panels(u, transposed, in, out, v, 0, panels, 0, split, g, th0, th1, bias, y, accumulate);
+            gl_winograd_panels(u, transposed, in, out, v, 0, panels, split, strips, g, th0, th1, bias, y, accumulate);
+        }
         free(v);
     }
 }
