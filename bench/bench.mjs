@@ -180,7 +180,7 @@ function convTable(layers) {
     out.push(`| ${kind} | ${k.layers} | ${k.mflops.toFixed(0)} | ${f.toFixed(1)} | ${pct(f)} | ${b ? b.toFixed(1) : '-'} | ${b ? pct(b) : '-'} |`);
   }
   if (kinds.classifier) out.push('', 'The classifier row counts dense FLOPs: saliency needs one class\'s score, so the engine computes that output channel alone, and back-propagates through it alone.');
-  if (Object.keys(kinds).some((k) => k.endsWith('Winograd'))) out.push('', 'Winograd rows count direct-convolution FLOPs (effective rates): F(2x2, 3x3) does 2.25x fewer multiplies, plus its transforms.');
+  if (Object.keys(kinds).some((k) => k.endsWith('Winograd'))) out.push('', 'Winograd rows count direct-convolution FLOPs (effective rates): F(4x4, 3x3) does 4x fewer multiplies, plus its transforms.');
   return out;
 }
 
