@@ -99,21 +99,20 @@ static void gemm_tile_edge(int trans, int mr, int nc, int kc, const float *a, in
         for (int j = 0; j < nc; j++) c[(size_t)r * ldc + j] = t[r * NR + j];
 }
 
-/* n tiles in one call: tile i, mr[i] rows, from a[i] and bp + i * bstep into
- * c + i * MR * NR. */
+/* n tiles in one call: tile i, mr[i] rows, from a[i] and bp into c + i * MR * NR. */
 __attribute__((noinline)) static void tiles_a(int n, const int *mr, int kc, const float *const *a, int lda,
-                                              const float *bp, size_t bstep, float *c) {
-    for (int i = 0; i < n; i++) tile_body(0, mr[i], kc, a[i], lda, bp + i * bstep, c + i * MR * NR, NR, 0, NULL);
+                                              const float *bp, float *c) {
+    for (int i = 0; i < n; i++) tile_body(0, mr[i], kc, a[i], lda, bp, c + i * MR * NR, NR, 0, NULL);
 }
 
 __attribute__((noinline)) static void tiles_at(int n, const int *mr, int kc, const float *const *a, int lda,
-                                               const float *bp, size_t bstep, float *c) {
-    for (int i = 0; i < n; i++) tile_body(1, mr[i], kc, a[i], lda, bp + i * bstep, c + i * MR * NR, NR, 0, NULL);
+                                               const float *bp, float *c) {
+    for (int i = 0; i < n; i++) tile_body(1, mr[i], kc, a[i], lda, bp, c + i * MR * NR, NR, 0, NULL);
 }
 
 void gl_gemm_tiles_vec(int trans, int n, const int *mr, int K, const float *const *a, int lda, const float *bp,
-                       size_t bstep, float *c) {
-    (trans ? tiles_at : tiles_a)(n, mr, K, a, lda, bp, bstep, c);
+                       float *c) {
+    (trans ? tiles_at : tiles_a)(n, mr, K, a, lda, bp, c);
 }
 
 typedef struct {

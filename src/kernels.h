@@ -31,13 +31,13 @@ void gl_gemm_at_vec(int M, int N, int K, const float *A, int lda, const float *B
 /* C (M,N) = bias[i] + A . B: a convolution's forward with its bias fused. */
 void gl_gemm_bias_vec(int M, int N, int K, const float *A, int lda, const float *B, int ldb, const float *bias,
                       float *C, int ldc);
-/* The GEMMs' register tile, n times, for callers that lay B out in panels themselves
- * (Winograd): c + i * MR * NR (mr[i], GL_GEMM_NR) = rows [0, mr[i]) of A_i . bp +
- * i * bstep (K, GL_GEMM_NR), mr[i] in 1..GL_GEMM_MR. Row r of A_i is a[i][r*lda + k],
+/* The GEMMs' register tile, n times over one B panel, for callers that lay B out in
+ * panels themselves (Winograd): c + i * MR * NR (mr[i], GL_GEMM_NR) = rows [0, mr[i])
+ * of A_i . bp (K, GL_GEMM_NR), mr[i] in 1..GL_GEMM_MR. Row r of A_i is a[i][r*lda + k],
  * or a[i][k*lda + r] when trans (A stored transposed). */
 enum { GL_GEMM_MR = 4, GL_GEMM_NR = 8 };
 void gl_gemm_tiles_vec(int trans, int n, const int *mr, int K, const float *const *a, int lda, const float *bp,
-                       size_t bstep, float *c);
+                       float *c);
 
 /* ---- 2-D window geometry shared by convolution and pooling --------------- */
 typedef struct {
@@ -67,6 +67,8 @@ void gl_col2im_add(const float *dcol, int C, const gl_window *g, float *dx);
  * whose u at position q is u^T at gl_winograd_flipped(q), over dX's window
  * (winograd_backward_window in ops/conv.c). */
 enum { GL_WINOGRAD_OUT = 4, GL_WINOGRAD_POSITIONS = 36 };
+/* Tiles along an output side of n: ceil(n / 4). */
+static inline int gl_winograd_tiles_along(int n) { return (n + GL_WINOGRAD_OUT - 1) / GL_WINOGRAD_OUT; }
 /* u (36, M, C) from w (M, C, 3, 3) */
 void gl_winograd_weights(int M, int C, const float *w, float *u);
 /* The position of u that holds position q of the flipped weights' transform. */

@@ -42,6 +42,10 @@ static float max_nan(float a, float b) { return a > b || a != a ? a : b; }
 /* Room for one padded input row of the separable max below (16 KB of stack). */
 enum { MAXPOOL_ROW = 4096 };
 
+/* 3x3 windows at stride 2 (SqueezeNet's and ResNet's pooling), whose taps 0 and 1 are
+ * the two halves of the same two loads. */
+static int three_at_stride2(const gl_window *g) { return g->KW == 3 && g->SW == 2 && g->DW == 1; }
+
 /* Separable: a window's maximum is the maximum over its columns of the maxima over its
  * rows. Per output row the window's rows are reduced once into r (one input row, -inf
  * on both sides), then each vector of 4 outputs takes KW strided loads from it: 3x3
@@ -59,7 +63,7 @@ void gl_maxpool_plane_vec(const float *x, const gl_window *g, float *y) {
     }
     float buf[MAXPOOL_ROW];  // buf (len): -inf, then r (W), then -inf
     float *r = buf + g->PL;
-    int three_stride2 = g->KW == 3 && g->SW == 2 && g->DW == 1;
+    int three_stride2 = three_at_stride2(g);
     gl_fill(buf, -INFINITY, (size_t)len);
     for (int oh = 0; oh < g->OH; oh++) {
         int rows = 0;
@@ -98,16 +102,7 @@ void gl_maxpool_plane_vec(const float *x, const gl_window *g, float *y) {
 
 enum { MAXPOOL_TAPS = 64 };  /* windows up to 8x8 in the vector backward */
 
-/* Four outputs of a row at once. Each window's taps are compared with its maximum y in
- * reverse (kh, kw) order, each match overwriting the tap noted so far, so what remains
- * is the first maximal tap (the reference's), held as the int kh*DH*W + kw in the
- * lane's bits (selects only move bits; as floats, converting them back cost SqueezeNet's
- * pooling 7-14% of its backward). Then each output adds its gradient there: scalar adds,
- * so overlapping windows that share a cell simply add one after the other. A NaN maximum
- * equals no tap and takes the reference's route (to the last NaN), as do the outputs
- * whose window crosses the border. */
-/* One window row of three taps at stride 2 (the common 3x3 / 2 pooling), as the loop
- * below: x[0], x[2], ... and x[1], x[3], ... are the two halves of the same two loads. */
+/* The backward's loop over one window row (below), for three taps at stride 2. */
 static inline gl_v4f row3_stride2(const float *xr, gl_v4f yv, const gl_v4f at[3], gl_v4f tap) {
     gl_v4f a = gl_v4f_load(xr), b = gl_v4f_load(xr + 4);
     tap = gl_v4f_select(gl_v4f_eq(gl_load_taps(xr + 2, 2), yv), at[2], tap);
@@ -122,6 +117,14 @@ static gl_v4f splat_bits(int32_t i) {
     return gl_v4f_splat(f);
 }
 
+/* Four outputs of a row at once. Each window's taps are compared with its maximum y in
+ * reverse (kh, kw) order, each match overwriting the tap noted so far, so what remains
+ * is the first maximal tap (the reference's), held as the int kh*DH*W + kw in the
+ * lane's bits (selects only move bits; as floats, converting them back cost SqueezeNet's
+ * pooling 7-14% of its backward). Then each output adds its gradient there: scalar adds,
+ * so overlapping windows that share a cell simply add one after the other. A NaN maximum
+ * equals no tap and takes the reference's route (to the last NaN), as do the outputs
+ * whose window crosses the border. */
 void gl_maxpool_plane_backward_vec(const float *x, const float *y, const float *dy, const gl_window *g, float *dx) {
     // x (H,W), y (OH,OW), dy (OH,OW), dx (H,W)
     if (!gl_window_rows_vectorized(g) || g->KH * g->KW > MAXPOOL_TAPS ||
@@ -139,7 +142,7 @@ void gl_maxpool_plane_backward_vec(const float *x, const float *y, const float *
     gl_tap_range(-g->PL + (g->KW - 1) * g->DW + (g->SW - 1), g->SW, g->W, g->OW, &lo1, &hi1);
     int lo = lo0 > lo1 ? lo0 : lo1, hi = hi0 < hi1 ? hi0 : hi1;
     if (hi < lo) hi = lo;
-    int three_stride2 = g->KW == 3 && g->SW == 2 && g->DW == 1;
+    int three_stride2 = three_at_stride2(g);
     for (int oh = 0; oh < g->OH; oh++) {
         const float *yr = y + (size_t)oh * g->OW, *dyr = dy + (size_t)oh * g->OW;
         ptrdiff_t row0 = (ptrdiff_t)(oh * g->SH - g->PT) * g->W - g->PL;  // tap (0, 0) of output 0, as an index of x

@@ -86,7 +86,7 @@ static int padded_width(int TW) { return OUT * TW + 4; }
 enum { BAND_FLOATS = 1 << 18 };
 
 int gl_winograd_band_rows(const gl_window *g, int C) {
-    int TH = (g->OH + OUT - 1) / OUT, TW = (g->OW + OUT - 1) / OUT;
+    int TH = gl_winograd_tiles_along(g->OH), TW = gl_winograd_tiles_along(g->OW);
     int rows = BAND_FLOATS / (Q * C) / TW, fit = ((PADDED_BAND - 2 * PAD_MARGIN) / padded_width(TW) - 2) / OUT;
     if (fit >= 1 && rows > fit) rows = fit;  // rows too wide for even one tile row gather from x instead
     return rows < 1 ? 1 : rows < TH ? rows : TH;
@@ -207,7 +207,7 @@ static inline void input_1d(const gl_v4f d[TILE], gl_v4f o[TILE]) {
 
 void gl_winograd_input(const float *x, int C, int c0, int c1, const gl_window *g, int th0, int th1, float *v) {
     // x (C, H, W), v (P, 36, C, NR) with positions position_stride(C) apart
-    int TW = (g->OW + OUT - 1) / OUT;
+    int TW = gl_winograd_tiles_along(g->OW);
     size_t nt = (size_t)(th1 - th0) * TW, groups = (nt + NR - 1) / NR * (NR / 4), qs = position_stride(C);
     int pw = padded_width(TW), rows = OUT * (th1 - th0) + 2;
     float buffer[PADDED_BAND];
@@ -308,7 +308,7 @@ enum { GROUP = 4 };
 void gl_winograd_panels(const float *u, int transposed, int C, int M, const float *v, int p0, int p1, int s0, int s1,
                         const gl_window *g, int th0, int th1, const float *bias, float *y, int accumulate) {
     // u (36, M, C) or, transposed, (36, C, M); v (P, 36, C, NR), skewed; y (M, OH, OW)
-    int TW = (g->OW + OUT - 1) / OUT;
+    int TW = gl_winograd_tiles_along(g->OW);
     size_t nt = (size_t)(th1 - th0) * TW, qs = position_stride(C);
     int block = (int)(BLOCK_FLOATS / (Q * qs)) > 1 ? (int)(BLOCK_FLOATS / (Q * qs)) : 1;
     float m[Q * GROUP * MR * NR];  // m (36, group, MR, NR): a group's products over one panel's tiles
@@ -326,7 +326,7 @@ void gl_winograd_panels(const float *u, int transposed, int C, int M, const floa
             for (int p = b0; p < b1; p++) {
                 const float *vp = v + (size_t)p * Q * qs;  // vp (36, C, NR), positions qs apart
                 for (int q = 0; q < Q; q++)
-                    gl_gemm_tiles_vec(transposed, gn, mr, C, a[q], transposed ? M : C, vp + q * qs, 0, m + (size_t)q * gn * MR * NR);
+                    gl_gemm_tiles_vec(transposed, gn, mr, C, a[q], transposed ? M : C, vp + q * qs, m + (size_t)q * gn * MR * NR);
                 for (int k = 0; k < gn; k++) {
                     for (int r = 0; r < mr[k]; r++) {
                         int oc = (g0 + k) * MR + r;

@@ -33,9 +33,7 @@ typedef struct {
  * network's 512-channel 4x4 layer took 6.8 ms forward and 19.7 backward as Winograd,
  * where its twice larger im2col neighbour took 3.0 and 3.7. */
 enum { WINOGRAD_MIN_TILES = 16 };
-static int winograd_tiles(int OH, int OW) {
-    return ((OH + GL_WINOGRAD_OUT - 1) / GL_WINOGRAD_OUT) * ((OW + GL_WINOGRAD_OUT - 1) / GL_WINOGRAD_OUT);
-}
+static int winograd_tiles(int OH, int OW) { return gl_winograd_tiles_along(OH) * gl_winograd_tiles_along(OW); }
 static int winograd_fits(const conv_params *p) {
     const gl_window *g = &p->win;
     return g->KH == 3 && g->KW == 3 && g->SH == 1 && g->SW == 1 && g->DH == 1 && g->DW == 1 && g->PT <= 2 &&
@@ -109,8 +107,7 @@ static gl_window winograd_backward_window(const gl_window *g) {
 
 /* the band's transformed input */
 static uint64_t winograd_scratch(const gl_window *g, int in) {
-    int TW = (g->OW + GL_WINOGRAD_OUT - 1) / GL_WINOGRAD_OUT;
-    return gl_winograd_input_floats(in, (size_t)gl_winograd_band_rows(g, in) * (size_t)TW);
+    return gl_winograd_input_floats(in, (size_t)gl_winograd_band_rows(g, in) * (size_t)gl_winograd_tiles_along(g->OW));
 }
 
 static gl_status conv_finalize(gl_graph *g, gl_node *node, size_t *scratch) {
@@ -169,7 +166,7 @@ static void col2im_channels(void *job, int c0, int c1) {
  * GEMMs and output transform split by panel or by strip of output channels. */
 typedef struct {
     const gl_window *win;
-    int in, out, th0, th1, panels, transposed, accumulate;
+    int in, out, th0, th1, panels, strips, transposed, accumulate;
     const float *x, *u, *bias;
     float *v, *y;
 } winograd_band;
@@ -181,8 +178,8 @@ static void winograd_input_channels(void *job, int c0, int c1) {
 
 static void winograd_output_panels(void *job, int p0, int p1) {
     const winograd_band *j = job;
-    gl_winograd_panels(j->u, j->transposed, j->in, j->out, j->v, p0, p1, 0, (j->out + GL_GEMM_MR - 1) / GL_GEMM_MR,
-                       j->win, j->th0, j->th1, j->bias, j->y, j->accumulate);
+    gl_winograd_panels(j->u, j->transposed, j->in, j->out, j->v, p0, p1, 0, j->strips, j->win, j->th0, j->th1, j->bias,
+                       j->y, j->accumulate);
 }
 
 static void winograd_output_strips(void *job, int s0, int s1) {
@@ -201,13 +198,13 @@ static void winograd_output_strips(void *job, int s0, int s1) {
  * one). */
 static void winograd_conv(const gl_window *g, int in, int out, const float *u, int transposed, const float *x,
                           const float *bias, float *y, int accumulate, float *scratch) {
-    int TH = (g->OH + GL_WINOGRAD_OUT - 1) / GL_WINOGRAD_OUT, TW = (g->OW + GL_WINOGRAD_OUT - 1) / GL_WINOGRAD_OUT;
+    int TH = gl_winograd_tiles_along(g->OH), TW = gl_winograd_tiles_along(g->OW);
     int rows = gl_winograd_band_rows(g, in), strips = (out + GL_GEMM_MR - 1) / GL_GEMM_MR;
     for (int th0 = 0; th0 < TH; th0 += rows) {
         int th1 = th0 + rows < TH ? th0 + rows : TH;
         size_t nt = (size_t)(th1 - th0) * TW;
         int panels = (int)((nt + GL_GEMM_NR - 1) / GL_GEMM_NR);
-        winograd_band band = {g, in, out, th0, th1, panels, transposed, accumulate, x, u, bias, scratch, y};
+        winograd_band band = {g, in, out, th0, th1, panels, strips, transposed, accumulate, x, u, bias, scratch, y};
         gl_parallel_for(in, 1, winograd_input_channels, &band);
         if ((uint64_t)GL_WINOGRAD_POSITIONS * out * in > gl_winograd_input_floats(in, nt))
             gl_parallel_for(strips, 1, winograd_output_strips, &band);

@@ -429,8 +429,7 @@ static void test_maxpool_ties(void) {
  * differently: relative L2 1e-5. */
 static void winograd_run(const gl_window *g, int in, int out, const float *u, int transposed, const float *x,
                          const float *bias, float *y, int accumulate) {
-    int TH = (g->OH + GL_WINOGRAD_OUT - 1) / GL_WINOGRAD_OUT, TW = (g->OW + GL_WINOGRAD_OUT - 1) / GL_WINOGRAD_OUT,
-        split = check_rand_int(&rng, 0, TH);
+    int TH = gl_winograd_tiles_along(g->OH), TW = gl_winograd_tiles_along(g->OW), split = check_rand_int(&rng, 0, TH);
     for (int band = 0; band < 2; band++) {
         int th0 = band ? split : 0, th1 = band ? TH : split, nt = (th1 - th0) * TW;
         if (!nt) continue;
@@ -440,13 +439,13 @@ static void winograd_run(const gl_window *g, int in, int out, const float *u, in
         for (size_t k = 0; k < nv; k++) v[k] = NAN;
         gl_winograd_input(x, in, 0, in, g, th0, th1, v);
         // in two calls, as two threads take them: by panels, or by strips of output channels
-        int strips = (out + GL_GEMM_MR - 1) / GL_GEMM_MR, split = check_rand_int(&rng, 0, strips);
+        int strips = (out + GL_GEMM_MR - 1) / GL_GEMM_MR, strip_cut = check_rand_int(&rng, 0, strips);
         if (check_rand_int(&rng, 0, 1)) {
             gl_winograd_panels(u, transposed, in, out, v, 0, cut, 0, strips, g, th0, th1, bias, y, accumulate);
             gl_winograd_panels(u, transposed, in, out, v, cut, panels, 0, strips, g, th0, th1, bias, y, accumulate);
         } else {
-            gl_winograd_panels(u, transposed, in, out, v, 0, panels, 0, split, g, th0, th1, bias, y, accumulate);
-            gl_winograd_panels(u, transposed, in, out, v, 0, panels, split, strips, g, th0, th1, bias, y, accumulate);
+            gl_winograd_panels(u, transposed, in, out, v, 0, panels, 0, strip_cut, g, th0, th1, bias, y, accumulate);
+            gl_winograd_panels(u, transposed, in, out, v, 0, panels, strip_cut, strips, g, th0, th1, bias, y, accumulate);
         }
         free(v);
     }
